@@ -1,0 +1,160 @@
+"""Opening after-sales requests through the API over real HTTP at a fixed rate.
+
+Starts gunicorn on 127.0.0.1 against a throw-away database holding delivered orders, then sends
+`POST /api/v1/aftersales/cases` at 200 requests/s (a bounded open loop: each request leaves at its
+scheduled time, whatever happened to the previous ones) and reports p50/p99. The baseline, measured in
+the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read.
+
+  TRUSTDESK_DEBUG=true TRUSTDESK_VAR_DIR=$(mktemp -d) \
+      .venv/bin/python bench/bench_open_request.py [seconds] [rate]
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustdesk.settings")
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from trustdesk.accounts import services as accounts  # noqa: E402
+from trustdesk.aftersales import loadfixture  # noqa: E402
+from trustdesk.core.actors import Actor  # noqa: E402
+
+_local = threading.local()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def connection(port: int) -> http.client.HTTPConnection:
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    return conn
+
+
+def call(port: int, method: str, path: str, body: dict | None, bearer: str) -> tuple[int, float]:
+    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+    started = time.perf_counter()
+    conn = connection(port)
+    try:
+        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = conn.getresponse()
+        response.read()
+    except (http.client.HTTPException, OSError):
+        _local.conn = None
+        raise
+    return response.status, time.perf_counter() - started
+
+
+def run(port: int, requests: list[tuple[str, str, dict | None]], rate: float, bearer: str) -> list[float]:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    start = time.perf_counter() + 0.2
+
+    def fire(i: int) -> None:
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        status, took = call(port, *requests[i], bearer)
+        statuses.append(status)
+        latencies.append(took)
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        list(pool.map(fire, range(len(requests))))
+    bad = [s for s in statuses if s >= 300]
+    assert not bad, f"{len(bad)} failed requests, e.g. {bad[:5]}"
+    return latencies
+
+
+def p(latencies: list[float], q: float) -> float:
+    return statistics.quantiles(latencies, n=100)[q - 1] * 1000 if q < 100 else max(latencies) * 1000
+
+
+def main() -> None:
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    rate = float(sys.argv[2]) if len(sys.argv) > 2 else 200.0
+    count = int(seconds * rate)
+    call_command("migrate", verbosity=0)
+    shopper, shop, listing = loadfixture._base("http", loadfixture.Decimal("1000"))
+    items = loadfixture._orders("http", count, shopper, shop, listing, timezone.now() - timedelta(days=1))
+    _token, bearer = accounts.do_create_token("bench-http", "all", actor=Actor.system("bench"))
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "trustdesk.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ},
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        orders = [(i.order.external_id, i.pk) for i in items]
+        reads = [("GET", f"/api/v1/orders/{ext}", None) for ext, _pk in orders]
+        run(port, reads[:200], rate, bearer)  # warm both workers up
+        base = run(port, reads, rate, bearer)
+        opens = [
+            (
+                "POST",
+                "/api/v1/aftersales/cases",
+                {
+                    "order": ext,
+                    "item": pk,
+                    "shopper": shopper.external_id,
+                    "kind": "return_refund",
+                    "reason": "no_reason",
+                    "description": "does not fit",
+                },
+            )
+            for ext, pk in orders
+        ]
+        measured = run(port, opens, rate, bearer)
+    finally:
+        server.terminate()
+        server.wait()
+    from django.db import connection as db
+
+    print(f"database: {db.vendor}; {count} requests at {rate:.0f}/s")
+    print(f"  read order: p50 {p(base, 50):.1f} ms, p99 {p(base, 99):.1f} ms")
+    print(f"  open request: p50 {p(measured, 50):.1f} ms, p99 {p(measured, 99):.1f} ms")
+    print(
+        f"RESULT open request p99 at {rate:.0f} req/s, {db.vendor}: {p(measured, 99):.1f} ms; "
+        f"baseline GET order p99: {p(base, 99):.1f} ms; ratio {p(measured, 99) / p(base, 99):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

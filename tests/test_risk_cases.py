@@ -1,0 +1,204 @@
+"""Review queue, lists, credit and alerts, through the API and the console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from risk_fixtures import *  # noqa: F403 (fixtures)
+
+from trustdesk.notifications.models import OutboxMessage, WebhookEndpoint
+from trustdesk.risk.credit import shopper_can_request_refund_only
+from trustdesk.risk.models import Alert, Label, ReviewCase, RiskEvent
+
+
+@pytest.fixture
+def webhook(db):
+    return WebhookEndpoint.objects.create(
+        url="https://marketplace.invalid/hook", event_types=["risk.*"], secret="s" * 32
+    )
+
+
+def order(event_id, user="u-1", amount="100.00", **extra):
+    return {
+        "id": event_id,
+        "type": "order.created",
+        "user": user,
+        "order": "o-" + event_id,
+        "merchant": "m",
+        "amount": amount,
+        **extra,
+    }
+
+
+def test_review_opens_a_case_and_the_analysts_decision_labels_and_notifies(
+    api, risk_rule, staff_client, webhook
+):
+    risk_rule("big", "event.amount >= 500.0", "review")
+    assert api.post("/events", order("c-1", amount="800.00", device="dev-9"))[1]["decision"] == "review"
+    case = ReviewCase.objects.get()
+    assert OutboxMessage.objects.filter(event_type="risk.order_held").count() == 1
+    analyst = staff_client("analyst")
+    page = analyst.get(f"/risk/cases/{case.pk}/")
+    assert page.status_code == 200 and "dev-9" in page.content.decode()
+    assert analyst.post(f"/risk/cases/{case.pk}/", {"do": "assign"}).status_code == 302
+    assert (
+        analyst.post(
+            f"/risk/cases/{case.pk}/", {"do": "decide", "outcome": "fraud", "note": "stolen card"}
+        ).status_code
+        == 302
+    )
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.assignee_id) == ("decided", "fraud", analyst.user.pk)
+    assert RiskEvent.objects.get(event_id="c-1").label == Label.FRAUD
+    decided = OutboxMessage.objects.get(event_type="risk.case_decided")
+    assert decided.payload["action"] == "cancel_order"
+    assert shopper_can_request_refund_only("u-1")[0] is False
+    assert list(case.events.values_list("to_state", flat=True)) == ["open", "assigned", "decided"]
+
+
+def test_only_analysts_decide_cases(api, risk_rule, staff_client):
+    risk_rule("big", "event.amount >= 500.0", "review")
+    api.post("/events", order("c-2", amount="800.00"))
+    case = ReviewCase.objects.get()
+    auditor = staff_client("auditor")
+    assert auditor.get(f"/risk/cases/{case.pk}/").status_code == 200
+    assert auditor.post(f"/risk/cases/{case.pk}/", {"do": "decide", "outcome": "legit"}).status_code == 403
+    assert staff_client("agent").get("/risk/").status_code == 403
+
+
+def test_the_case_shows_the_graph_of_shared_entities(api, risk_rule, staff_client):
+    risk_rule("ring", "features.device_users_24h >= 3", "review")
+    for i, user in enumerate(["r1", "r2", "r3"]):
+        api.post("/events", order(f"g-{i}", user=user, device="shared-dev", payment_fingerprint="card-7"))
+    case = ReviewCase.objects.get()
+    from trustdesk.risk.cases import investigate
+
+    graph = investigate(case)
+    users = {a[1] for a, b, _ in graph.edges if b == ("device", "shared-dev")}
+    assert users == {"r1", "r2", "r3"}
+
+
+def test_block_and_allow_lists_with_expiry(api):
+    status, _entry = api.post(
+        "/risk/lists", {"kind": "device", "value": "bad-dev", "action": "block", "reason": "fraud ring"}
+    )
+    assert status == 201
+    body = api.post("/events", order("l-1", device="bad-dev"))[1]
+    assert body["decision"] == "block" and "device is on the block list" in body["reasons"]
+    soon = (timezone.now() + timedelta(seconds=1)).isoformat()
+    api.post(
+        "/risk/lists",
+        {"kind": "email", "value": "Vip@Example.com", "action": "allow", "reason": "vip", "expires_at": soon},
+    )
+    listed = api.get("/risk/lists")[1]
+    assert {e["shown"] for e in listed} == {"bad-dev", "V***@Example.com"}
+    past = (timezone.now() - timedelta(days=1)).isoformat()
+    status, body = api.post(
+        "/risk/lists",
+        {"kind": "ip", "value": "1.2.3.4", "action": "block", "reason": "x", "expires_at": past},
+    )
+    assert status == 422 and body["code"] == "invalid_expiry"
+    from trustdesk.risk.models import ListEntry
+
+    ListEntry.objects.filter(kind="device").update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert api.post("/events", order("l-2", device="bad-dev"))[1]["decision"] == "allow"
+
+
+def test_credit_falls_with_refunds_and_chargebacks_and_restricts_refund_only(api, risk_rule):
+    assert shopper_can_request_refund_only("u-7") == (True, "")
+    api.post("/events", order("cr-1", user="u-7"))
+    for i in range(3):
+        api.post(
+            "/events",
+            {
+                "id": f"rf-{i}",
+                "type": "refund.requested",
+                "user": "u-7",
+                "order": "o-cr-1",
+                "amount": "10.00",
+            },
+        )
+    api.post(
+        "/events",
+        {"id": "cb-1", "type": "chargeback.received", "user": "u-7", "order": "o-cr-1", "amount": "100.00"},
+    )
+    _status, credit = api.get("/risk/credit/u-7")
+    assert credit["tier"] in ("fair", "poor") and credit["refund_only_allowed"] is False
+    allowed, reason = shopper_can_request_refund_only("u-7")
+    assert not allowed and "refund-only" in reason
+    assert RiskEvent.objects.get(event_id="cr-1").label == Label.FRAUD
+    risk_rule("low-credit", "shopper.credit_tier == 'poor' || shopper.credit_score < 600", "review")
+    assert api.post("/events", order("cr-2", user="u-7"))[1]["decision"] == "review"
+
+
+def test_alerts_for_card_testing_refund_abuse_surge_price_and_takeover(api, staff_client):
+    for i in range(5):
+        api.post(
+            "/events",
+            {
+                "id": f"pf-{i}",
+                "type": "payment.failed",
+                "user": f"x{i}",
+                "order": f"o{i}",
+                "amount": "1.00",
+                "payment_fingerprint": "card-t",
+            },
+        )
+    for i in range(3):
+        api.post(
+            "/events",
+            {
+                "id": f"rr-{i}",
+                "type": "refund.requested",
+                "user": "greedy",
+                "order": f"o{i}",
+                "amount": "5.00",
+            },
+        )
+    api.post("/events", {"events": [order(f"s-{i}", user=f"s{i}") for i in range(20)]})
+    api.post(
+        "/events",
+        {
+            "id": "pc-1",
+            "type": "listing.price_changed",
+            "merchant": "m",
+            "listing": "l-1",
+            "amount": "9.00",
+            "previous_amount": "99.00",
+        },
+    )
+    api.post("/events", {"id": "ato-0", "type": "login.succeeded", "user": "victim", "device": "old-dev"})
+    api.post("/events", {"id": "ato-1", "type": "login.succeeded", "user": "victim", "device": "new-dev"})
+    api.post(
+        "/events",
+        {
+            "id": "ato-2",
+            "type": "account.changed",
+            "user": "victim",
+            "device": "new-dev",
+            "change": "password",
+        },
+    )
+    api.post(
+        "/events",
+        {
+            "id": "ato-3",
+            "type": "account.changed",
+            "user": "victim",
+            "device": "new-dev",
+            "change": "address",
+        },
+    )
+    kinds = dict(Alert.objects.values_list("kind", "subject"))
+    assert kinds == {
+        "card_testing": "card-t",
+        "refund_abuse": "greedy",
+        "merchant_surge": "m",
+        "price_change": "l-1",
+        "account_takeover": "victim",
+    }
+    assert Alert.objects.get(kind="card_testing").evidence["failures_10m"] == 5
+    page = staff_client("analyst").get("/risk/alerts/")
+    assert page.status_code == 200 and "Card testing" in page.content.decode()

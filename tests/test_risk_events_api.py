@@ -1,0 +1,117 @@
+"""POST /api/v1/events: decisions per event, batches, idempotency by event id, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from risk_fixtures import *  # noqa: F403 (fixtures)
+
+from trustdesk.risk.models import FeatureCounter, RiskEvent, RuleHitDaily
+
+
+def order(event_id: str, user: str = "u-1", amount: str = "100.00", **extra):
+    return {
+        "id": event_id,
+        "type": "order.created",
+        "user": user,
+        "order": f"o-{event_id}",
+        "merchant": "m-1",
+        "amount": amount,
+        "device": "dev-1",
+        "ip": "10.0.0.1",
+        **extra,
+    }
+
+
+def test_a_single_event_gets_a_decision(api):
+    status, body = api.post("/events", order("e-1"))
+    assert status == 200, body
+    assert body["decision"] == "allow"
+    assert body["event_id"] == "e-1"
+    assert set(body) == {"event_id", "decision", "score", "reasons", "rule_hits"}
+    assert RiskEvent.objects.get(event_id="e-1").features["user_orders_1h"] == 1
+
+
+def test_a_batch_gets_one_answer_per_event_in_order(api):
+    status, body = api.post("/events", {"events": [order(f"b-{i}") for i in range(5)]})
+    assert status == 200, body
+    assert [r["event_id"] for r in body["results"]] == [f"b-{i}" for i in range(5)]
+    counts = [RiskEvent.objects.get(event_id=f"b-{i}").features["user_orders_1h"] for i in range(5)]
+    assert counts == [1, 2, 3, 4, 5]
+
+
+def test_a_repeated_event_id_returns_the_first_answer_and_counts_nothing_twice(api, risk_rule):
+    risk_rule("big", "event.amount > 500.0", "review")
+    first = api.post("/events", order("r-1", amount="900.00"))
+    again = api.post("/events", order("r-1", amount="1.00"))
+    assert first == again
+    assert first[1]["decision"] == "review"
+    assert RiskEvent.objects.filter(event_id="r-1").count() == 1
+    assert api.post("/events", order("r-2"))[1]["decision"] == "allow"
+    assert RiskEvent.objects.get(event_id="r-2").features["user_orders_1h"] == 2
+    assert RuleHitDaily.objects.get().hits == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        ({"id": "x-1", "type": "order.shipped", "user": "u"}, "unknown_event_type"),
+        ({"id": "x-1", "type": "order.created", "user": "u"}, "missing_fields"),
+        (
+            {
+                "id": "x-1",
+                "type": "order.created",
+                "user": "u",
+                "order": "o",
+                "merchant": "m",
+                "amount": "ten",
+            },
+            "validation_failed",
+        ),
+        ({"type": "login.failed", "user": "u"}, "validation_failed"),
+        ({"id": "x-1", "type": "login.failed", "user": "u", "is_vip": True}, "validation_failed"),
+        ({"id": "x-1", "type": "account.changed", "user": "u", "change": "hair"}, "invalid_change"),
+    ],
+)
+def test_bad_events_are_refused_with_a_code_and_nothing_is_stored(api, event, code):
+    status, body = api.post("/events", event)
+    assert status == 422 and body["code"] == code, body
+    assert body["message"]
+    assert not RiskEvent.objects.exists()
+    assert not FeatureCounter.objects.exists()
+
+
+def test_one_bad_event_refuses_the_whole_batch_with_per_event_errors(api):
+    events = [order("ok-1"), {"id": "bad", "type": "nope"}, order("ok-2", amount="-1")]
+    status, body = api.post("/events", {"events": events})
+    assert status == 422 and body["code"] == "invalid_events"
+    assert [(e["index"], e["code"]) for e in body["errors"]] == [
+        (1, "unknown_event_type"),
+        (2, "validation_failed"),
+    ]
+    assert not RiskEvent.objects.exists()
+    assert not FeatureCounter.objects.exists()
+
+
+def test_oversized_batches_and_malformed_json_are_refused(api):
+    status, body = api.post("/events", {"events": [order(f"o{i}") for i in range(1001)]})
+    assert (status, body["code"]) == (413, "batch_too_large")
+    status, body = api.post("/events", raw='{"id": ')
+    assert (status, body["code"]) == (400, "malformed_json")
+    status, body = api.post("/events", {"events": [order("d"), order("d")]})
+    assert body["errors"][0]["code"] == "duplicate_in_batch"
+    assert not RiskEvent.objects.exists()
+
+
+def test_a_decision_can_be_read_back(api):
+    api.post("/events", order("rb-1"))
+    status, body = api.get("/events/rb-1")
+    assert status == 200 and body["decision"] == "allow"
+    assert api.get("/events/none")[0] == 404
+
+
+def test_addresses_and_emails_are_stored_only_as_blind_indexes(api):
+    event = order("pii-1", shipping_address="浙江省杭州市西湖区文三路 100 号", email="li@example.com")
+    assert api.post("/events", event)[0] == 200
+    stored = RiskEvent.objects.get(event_id="pii-1")
+    assert "文三路" not in stored.address and len(stored.address) == 64
+    assert "example" not in stored.email

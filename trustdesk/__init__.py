@@ -1,0 +1,1 @@
+"""trustdesk: trust and after-sales platform for online marketplaces."""

@@ -1,0 +1,116 @@
+"""The declared features, the counters an event touches, and the backend interface."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from trustdesk.risk.events import Event
+
+WINDOWS = {"10m": 600, "1h": 3600, "24h": 86400, "7d": 7 * 86400}
+BUCKETS_PER_WINDOW = 10
+ANY = frozenset({"*"})
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    entity: tuple[str, ...]
+    types: frozenset[str]
+    window: str
+    agg: str = "count"  # count | sum (of amount) | distinct (of `of`)
+    of: str = ""
+
+    @property
+    def seconds(self) -> int:
+        return WINDOWS[self.window]
+
+    @property
+    def step(self) -> int:
+        return self.seconds // BUCKETS_PER_WINDOW
+
+
+def _f(name: str, entity: str, types: str, window: str, agg: str = "count", of: str = "") -> FeatureSpec:
+    kinds = ANY if types == "*" else frozenset(types.split(","))
+    return FeatureSpec(name, tuple(entity.split("+")), kinds, window, agg, of)
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    _f("user_orders_1h", "user", "order.created", "1h"),
+    _f("user_orders_24h", "user", "order.created", "24h"),
+    _f("user_amount_24h", "user", "order.created", "24h", "sum"),
+    _f("user_payment_failures_1h", "user", "payment.failed", "1h"),
+    _f("user_login_failures_1h", "user", "login.failed", "1h"),
+    _f("user_account_changes_24h", "user", "account.changed", "24h"),
+    _f("user_refunds_7d", "user", "refund.requested", "7d"),
+    _f("user_device_events_7d", "user+device", "*", "7d"),
+    _f("device_users_24h", "device", "*", "24h", "distinct", "user"),
+    _f("ip_users_1h", "ip", "*", "1h", "distinct", "user"),
+    _f("ip_login_failures_10m", "ip", "login.failed", "10m"),
+    _f("card_failures_10m", "payment_fingerprint", "payment.failed", "10m"),
+    _f("card_attempts_10m", "payment_fingerprint", "payment.attempted,payment.failed", "10m"),
+    _f("card_users_7d", "payment_fingerprint", "*", "7d", "distinct", "user"),
+    _f("address_users_7d", "address", "order.created", "7d", "distinct", "user"),
+    _f("merchant_orders_10m", "merchant", "order.created", "10m"),
+    _f("merchant_orders_24h", "merchant", "order.created", "24h"),
+)
+FEATURE_NAMES = tuple(f.name for f in FEATURES)
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One counter an event reads, and (when `update`) adds itself to."""
+
+    spec: FeatureSpec
+    key: str
+    bucket: int
+    update: bool
+    value: float = 1.0
+    member: str = ""
+
+    @property
+    def oldest(self) -> int:
+        return self.bucket - (BUCKETS_PER_WINDOW - 1) * self.spec.step
+
+
+def counter_key(spec: FeatureSpec, values: Sequence[str]) -> str:
+    raw = spec.name + "\x1f" + "\x1f".join(values)
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def touches(event: Event) -> list[Touch]:
+    """Every feature whose entity the event names: read always, updated when the type matches."""
+    at = int(event.occurred_at.timestamp())
+    found = []
+    for spec in FEATURES:
+        values = [getattr(event, part) for part in spec.entity]
+        if not all(values):
+            continue
+        member = getattr(event, spec.of) if spec.of else ""
+        update = (spec.types is ANY or event.type in spec.types) and (spec.agg != "distinct" or bool(member))
+        step = spec.step
+        found.append(Touch(spec, counter_key(spec, values), at - at % step, update, event.amount, member))
+    return found
+
+
+class FeatureBackend(Protocol):
+    name: str
+
+    def apply(self, event: Event, first_time: bool) -> dict[str, float]:
+        """Add the event to its counters (unless seen before) and return every feature's value."""
+        ...
+
+    def prune(self, now_epoch: int) -> int:
+        """Delete counters older than the longest window; returns how many went."""
+        ...
+
+    def clear(self) -> None:
+        """Forget every counter (tests and the simulator's fresh worlds)."""
+        ...
+
+
+def empty_features() -> dict[str, float]:
+    return dict.fromkeys(FEATURE_NAMES, 0)

@@ -1,0 +1,1 @@
+"""`trustdesk simulate`, `demo`, `demo_otp` and `serve`."""
