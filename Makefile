@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TRUSTDESK_DEBUG ?= true
 
-.PHONY: demo test test-postgres lint typecheck check messages clean bench
+# The current second-factor code of a demo staff login: `make otp user=admin`.
+otp: $(STAMP)
+	$(BIN)/trustdesk demo_otp $(user)
+
+.PHONY: otp demo test test-postgres lint typecheck check messages clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -76,8 +76,9 @@ def test_the_app_refuses_to_start_with_placeholder_secrets_outside_debug(tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTDESK_")}
     env["TRUSTDESK_VAR_DIR"] = str(tmp_path)
     out = run(["check"], env, check=False)
-    assert out.returncode != 0
-    assert "TRUSTDESK_SECRET_KEY is the placeholder" in out.stderr
+    assert out.returncode == 2
+    [line] = out.stderr.splitlines()
+    assert line.startswith("trustdesk: configuration error: TRUSTDESK_SECRET_KEY is the placeholder")
 
 
 def test_the_app_starts_outside_debug_with_real_secrets(tmp_path):

@@ -12,9 +12,15 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustdesk.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["trustdesk", *sys.argv[1:]])
+    try:
+        execute_from_command_line(["trustdesk", *sys.argv[1:]])
+    except ImproperlyConfigured as exc:
+        # A configuration mistake is the operator's to fix: one readable line, not a traceback.
+        sys.stderr.write(f"trustdesk: configuration error: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class Command(BaseCommand):
         write("")
         write(f"Logins — every password is {DEMO_PASSWORD}")
         write("Staff sign in with a second factor: add the secret to an authenticator app, or run")
-        write("`trustdesk demo_otp USERNAME` for the current code.")
+        write("`make otp user=USERNAME` for the current code.")
         write(f"  {'username':<12}{'role':<12}{'two-factor secret':<36}sees")
         for login in logins:
             secret = login.totp_secret or "-"

@@ -7,6 +7,7 @@ from typing import Any
 import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from trustdesk.accounts.models import User
 
@@ -25,7 +26,10 @@ class Command(BaseCommand):
                 "deployment, use the authenticator app the account was enrolled with."
             )
         username = options["username"]
-        user = User.objects.filter(username=username).first()
+        try:
+            user = User.objects.filter(username=username).first()
+        except DatabaseError:
+            raise CommandError("there is no demo database yet; `make demo` creates it") from None
         if user is None:
             raise CommandError(f"there is no user {username!r}; `trustdesk demo` creates the demo logins")
         if not user.totp_secret:
