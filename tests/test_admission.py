@@ -6,7 +6,7 @@ from conftest import VALID_RESIDENT_IDS, VALID_USCC
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trustdesk.audit.models import AuditEvent
-from trustdesk.merchants.models import AdmissionApplication, AdmissionEvent, Merchant
+from trustdesk.merchants.models import AdmissionApplication, AdmissionEvent, BlockedIdentity, Merchant
 
 PDF = b"%PDF-1.4 licence scan"
 
@@ -78,6 +78,7 @@ def test_an_application_goes_from_submission_to_an_approved_merchant(api):
     )
     assert {
         "admission.submitted",
+        "admission.checked",
         "admission.document_uploaded",
         "admission.document_reviewed",
         "admission.approved",
@@ -116,6 +117,22 @@ def test_duplicates_and_blocklisted_identities_are_rejected_automatically(api, m
     assert api.post("/blocklist", {"kind": "uscc", "value": VALID_USCC[2], "reason": "fraud ring"})[0] == 201
     status, app = api.post("/admissions", application(uscc=VALID_USCC[2]))
     assert app["state"] == "rejected" and "fraud ring" in app["decision_reason"]
+    assert api.post("/blocklist", {"kind": "uscc", "value": VALID_USCC[2], "reason": "again"})[0] == 409
+
+    block = {"kind": "resident_id", "value": VALID_RESIDENT_IDS[2], "reason": "court order"}
+    assert api.post("/blocklist", block)[0] == 201
+    status, app = api.post("/admissions", application(legal_rep_id_number=VALID_RESIDENT_IDS[2].lower()))
+    assert app["state"] == "rejected" and "court order" in app["decision_reason"]
+    assert AuditEvent.objects.filter(action="admission.identity_blocked").count() == 2
+
+
+def test_the_same_legal_representative_in_two_open_applications_is_flagged(api):
+    make_food_category(api)
+    first = api.post("/admissions", application())[1]
+    assert "duplicate_legal_rep" not in {c["code"] for c in first["checks"]}
+    _status, second = api.post("/admissions", application(uscc=VALID_USCC[2], legal_name="另一家公司"))
+    assert second["state"] == "under_review"
+    assert {c["code"]: c["outcome"] for c in second["checks"]}["duplicate_legal_rep"] == "warn"
 
 
 def test_bad_applications_are_refused_and_nothing_is_stored(api):
@@ -149,3 +166,41 @@ def test_decisions_need_the_governance_scope(api, api_client):
     pk = api.post("/admissions", application())[1]["id"]
     status, body = api_client("merchants:write").post(f"/admissions/{pk}/decision", {"decision": "approve"})
     assert status == 403 and body["code"] == "missing_scope"
+
+
+class RegistryVerifier:
+    """Stands in for a business-registry provider: it knows one company and no one else."""
+
+    def verify(self, kind, value, *, holder_name=""):
+        from trustdesk.merchants.verifiers import Verdict
+
+        if kind == "uscc" and value != VALID_USCC[1]:
+            return Verdict(False, "not_registered", "no company is registered under this code")
+        return Verdict(True)
+
+
+def test_a_configured_identity_provider_is_asked_and_its_refusal_rejects(api, settings):
+    settings.IDENTITY_VERIFIER = "test_admission.RegistryVerifier"
+    make_food_category(api)
+    status, app = api.post("/admissions", application(uscc=VALID_USCC[2]))
+    assert status == 201 and app["state"] == "rejected"
+    assert "identity provider does not confirm the USCC" in app["decision_reason"]
+    status, app = api.post("/admissions", application())
+    assert app["state"] == "under_review"
+    assert "identity_provider" not in {c["code"] for c in app["checks"]}
+    status, body = api.post("/identity/validate", {"kind": "uscc", "value": VALID_USCC[2]})
+    assert body == {
+        "valid": False,
+        "code": "not_registered",
+        "reason": "no company is registered under this code",
+    }
+
+
+def test_a_malformed_identity_cannot_be_blocklisted(api):
+    status, body = api.post("/blocklist", {"kind": "uscc", "value": "91350100M000100Y44", "reason": "fraud"})
+    assert status == 422 and body["code"] == "invalid_uscc"
+    status, body = api.post(
+        "/blocklist", {"kind": "resident_id", "value": "11010519491231002Y", "reason": "x"}
+    )
+    assert status == 422 and body["code"] == "invalid_resident_id"
+    assert not BlockedIdentity.objects.exists()

@@ -17,6 +17,7 @@ from trustdesk.merchants.identity import (
     rid_check_char,
     uscc_check_char,
 )
+from trustdesk.merchants.models import Merchant
 from trustdesk.merchants.verifiers import validate
 
 AUTHORITY_TYPE = [(a, t) for a, types in USCC_TYPES.items() for t in types]
@@ -111,3 +112,24 @@ def test_bad_requests_are_refused(api, api_client):
     assert api.post("/identity/validate", raw=b'{"kind": "uscc", "value": "\xff\xfe"}')[0] == 400
     status, body = api_client("orders:read").post("/identity/validate", {"kind": "uscc", "value": "x"})
     assert status == 403 and body["code"] == "missing_scope"
+
+
+def test_merchants_with_malformed_identities_are_refused_and_nothing_is_stored(api):
+    body = {
+        "external_id": "m-9",
+        "legal_name": "杭州好物贸易有限公司",
+        "uscc": VALID_USCC[0],
+        "legal_rep_name": "王小明",
+        "legal_rep_id_number": VALID_RESIDENT_IDS[0],
+    }
+    for field, value, code in (
+        ("uscc", VALID_USCC[0][:-1] + "0", "invalid_uscc"),
+        ("uscc", "91350100M000100Y4", "invalid_uscc"),
+        ("legal_rep_id_number", "11010519491231002Y", "invalid_resident_id"),
+        ("legal_rep_id_number", "110105194902300021", "invalid_resident_id"),
+    ):
+        status, answer = api.post("/merchants", {**body, field: value})
+        assert (status, answer["code"]) == (422, code), value
+        assert field in answer["message"]
+    assert api.post("/merchants", raw=b'{"legal_name": "\xff"}')[0] == 400
+    assert not Merchant.objects.exists()

@@ -3,6 +3,8 @@ listings taken down, price alerts, and bad input refused with nothing stored."""
 
 from __future__ import annotations
 
+import time
+
 from trustdesk.compliance.models import ListingCheck, PriceAlert
 from trustdesk.listings.models import Listing
 
@@ -107,3 +109,33 @@ def test_bad_input_is_refused_and_nothing_is_stored(api, marketplace):
     assert api.post("/listings/check", raw=b'{"title": "\xc3\x28"}')[0] == 400
     assert api.post("/listings", raw=b'{"title": "\xc3\x28"}')[0] == 400
     assert Listing.objects.count() == before
+
+
+def test_bad_updates_are_refused_and_nothing_is_stored(api, marketplace):
+    checks, alerts = ListingCheck.objects.count(), PriceAlert.objects.count()
+    before = api.get("/listings/l-1")[1]
+    cases = [
+        ({"description": "好" * 20001}, 422, "validation_failed"),
+        ({"title": "x" * 301}, 422, "validation_failed"),
+        ({"category": "no-such"}, 422, "unknown_category"),
+        ({"price": "0"}, 422, "validation_failed"),
+        ({"colour": "red"}, 422, "validation_failed"),
+    ]
+    for data, status, code in cases:
+        got_status, got = api.patch("/listings/l-1", data)
+        assert (got_status, got["code"]) == (status, code), data
+        assert got["message"]
+    status, _body = api._call("patch", "/listings/l-1", raw=b'{"title": "\xff\xfe"}')
+    assert status == 400
+    assert api.get("/listings/l-1")[1] == before
+    assert (ListingCheck.objects.count(), PriceAlert.objects.count()) == (checks, alerts)
+
+
+def test_the_longest_accepted_text_is_checked_quickly(api, marketplace):
+    # 20,000 characters full of near-misses and claims: the expression never backtracks badly.
+    description = ("第一次购买 100%纯棉 best before cures the flu 最佳 " * 800)[:20000]
+    began = time.perf_counter()
+    status, result = api.post("/listings/check", body(description=description))
+    assert status == 200 and result["verdict"] == "block"
+    assert time.perf_counter() - began < 2.0
+    assert all(description[s:e] for f in result["findings"] for s, e in [f["span"]])

@@ -572,14 +572,14 @@ def _expected_spans(case: Case) -> list[tuple[str, str, int, int]]:
 Predicted = list[tuple[str, str, int, int]]
 
 
-def evaluate(predict: Callable[[Case], Predicted]) -> dict[str, Any]:
+def evaluate(predict: Callable[[Case], Predicted], cases: list[Case] | None = None) -> dict[str, Any]:
     """Per-code precision and recall: a predicted finding counts when it overlaps an expected one of
     the same code in the same field."""
     tp: Counter[str] = Counter()  # predicted findings that match a label
     fp: Counter[str] = Counter()
     found: Counter[str] = Counter()  # labels that some prediction matches
     fn: Counter[str] = Counter()
-    for case in CASES:
+    for case in CASES if cases is None else cases:
         expected = _expected_spans(case)
         predicted = predict(case)
         for p in predicted:
@@ -608,8 +608,8 @@ def checker_predict(case: Case) -> Predicted:
     return [(f.code, f.field, f.start, f.end) for f in result.findings]
 
 
-def print_report(name: str, report: dict[str, Any]) -> None:
-    print(f"\n{name}: {len(CASES)} listings")
+def print_report(name: str, report: dict[str, Any], size: int = len(CASES)) -> None:
+    print(f"\n{name}: {size} listings")
     for code, row in report.items():
         print(
             f"  {code:26} precision {row['precision']:.3f}  recall {row['recall']:.3f}  "

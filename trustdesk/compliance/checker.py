@@ -8,11 +8,13 @@ compiled into one expression with a named group per finding code, so a field is 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from trustdesk.compliance import lexicon
 
@@ -52,8 +54,9 @@ WORDS = re.compile(
     re.IGNORECASE,
 )
 BRAND_NAMES = re.compile(
-    "|".join(f"(?P<b{i}>{'|'.join(names)})" for i, names in enumerate(lexicon.BRANDS.values()))
+    "|".join(f"(?P<b{i}>{'|'.join(names)})" for i, names in enumerate(lexicon.BRANDS.values())), re.ASCII
 )
+ACCESSORY = re.compile(lexicon.ACCESSORY, re.ASCII)
 BRAND_BY_GROUP = {f"b{i}": brand for i, brand in enumerate(lexicon.BRANDS)}
 
 
@@ -64,6 +67,9 @@ class Finding:
     start: int
     end: int
     message: str
+    # The untranslated message and its values, so a stored finding reads in the viewer's language.
+    msgid: str = ""
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def span(self) -> tuple[int, int]:
@@ -104,19 +110,41 @@ def _negated(text: str, start: int) -> bool:
     return any(n in window for n in lexicon.NEGATIONS_ZH) or any(n in lowered for n in lexicon.NEGATIONS_EN)
 
 
-def _message(code: str, term: str) -> str:
-    if code == ABSOLUTE:
-        return _(
-            "“%(term)s” is an absolute claim the Advertising Law forbids; describe the product "
-            "with verifiable facts instead."
-        ) % {"term": term}
-    if code == MEDICAL:
-        return _(
-            "“%(term)s” claims to treat or prevent disease, which only medical products may claim; remove it."
-        ) % {"term": term}
-    if code == PROHIBITED:
-        return _("“%(term)s” names goods that may not be sold on the platform.") % {"term": term}
-    return _("“%(term)s” signals a counterfeit; only genuine goods may be listed.") % {"term": term}
+WORD_MESSAGES = {
+    ABSOLUTE: gettext_noop(
+        "“%(term)s” is an absolute claim the Advertising Law forbids; describe the product "
+        "with verifiable facts instead."
+    ),
+    MEDICAL: gettext_noop(
+        "“%(term)s” claims to treat or prevent disease, which only medical products may claim; remove it."
+    ),
+    PROHIBITED: gettext_noop("“%(term)s” names goods that may not be sold on the platform."),
+    COUNTERFEIT: gettext_noop("“%(term)s” signals a counterfeit; only genuine goods may be listed."),
+}
+COUNTERFEIT_PRICE_MESSAGE = gettext_noop(
+    "%(brand)s at %(price)s is far below this category's usual %(norm)s; genuine "
+    "goods of this brand are not sold this cheaply."
+)
+ORIGINAL_PRICE_MESSAGE = gettext_noop(
+    "The original price %(original)s was never this listing's real price (it now "
+    "sells at %(price)s); show the price it actually sold at before the discount."
+)
+CODE_LABELS = {
+    ABSOLUTE: gettext_lazy("Absolute claim"),
+    MEDICAL: gettext_lazy("Medical claim"),
+    PROHIBITED: gettext_lazy("Prohibited item"),
+    COUNTERFEIT: gettext_lazy("Counterfeit signal"),
+    ORIGINAL_PRICE: gettext_lazy("Inflated original price"),
+}
+
+
+def _finding(code: str, name: str, start: int, end: int, msgid: str, params: dict[str, str]) -> Finding:
+    return Finding(code, name, start, end, _(msgid) % params, msgid, params)
+
+
+def translated(msgid: str, params: dict[str, str], fallback: str) -> str:
+    """A stored finding's message in the active language; the stored text when it predates msgids."""
+    return _(msgid) % params if msgid else fallback
 
 
 def _scan(name: str, text: str, facts: CategoryFacts, out: list[Finding]) -> None:
@@ -124,7 +152,9 @@ def _scan(name: str, text: str, facts: CategoryFacts, out: list[Finding]) -> Non
         code = match.lastgroup or ""
         if code == MEDICAL and (facts.is_medical or _negated(text, match.start())):
             continue
-        out.append(Finding(code, name, match.start(), match.end(), _message(code, match.group())))
+        out.append(
+            _finding(code, name, match.start(), match.end(), WORD_MESSAGES[code], {"term": match.group()})
+        )
 
 
 def _brand_in(listing: ListingText) -> tuple[str, int, int, str] | None:
@@ -139,28 +169,27 @@ def _brand_in(listing: ListingText) -> tuple[str, int, int, str] | None:
 
 def _price_findings(listing: ListingText, facts: CategoryFacts, out: list[Finding]) -> None:
     price, original, norm = listing.price, listing.original_price, facts.norm_price
-    if norm and price < norm * COUNTERFEIT_PRICE_RATIO:
+    if norm and price < norm * COUNTERFEIT_PRICE_RATIO and not ACCESSORY.search(listing.title):
         brand = _brand_in(listing)
         if brand:
             name, start, end, label = brand
-            message = _(
-                "%(brand)s at %(price)s is far below this category's usual %(norm)s; genuine "
-                "goods of this brand are not sold this cheaply."
-            ) % {"brand": label, "price": price, "norm": norm}
-            out.append(Finding(COUNTERFEIT, name, start, end, message))
+            params = {"brand": label, "price": str(price), "norm": str(norm)}
+            out.append(_finding(COUNTERFEIT, name, start, end, COUNTERFEIT_PRICE_MESSAGE, params))
     if original is None or original <= price:
         return
-    too_deep = original >= price * ORIGINAL_PRICE_RATIO
-    above_norm = bool(norm) and original > norm * ORIGINAL_OVER_NORM_RATIO  # type: ignore[operator]
-    above_history = facts.recent_high_price is not None and original > (
-        facts.recent_high_price * ORIGINAL_OVER_HISTORY_TOLERANCE
-    )
-    if too_deep or above_norm or above_history:
-        message = _(
-            "The original price %(original)s was never this listing's real price (it now "
-            "sells at %(price)s); show the price it actually sold at before the discount."
-        ) % {"original": original, "price": price}
-        out.append(Finding(ORIGINAL_PRICE, "original_price", 0, len(str(original)), message))
+    if facts.recent_high_price is not None:
+        # The listing's own past decides: the struck-through price must be one it really had.
+        invented = original > facts.recent_high_price * ORIGINAL_OVER_HISTORY_TOLERANCE
+    else:
+        # No past to compare with: judge by how deep the discount is and by the category's prices.
+        too_deep = original >= price * ORIGINAL_PRICE_RATIO
+        above_norm = bool(norm) and original > norm * ORIGINAL_OVER_NORM_RATIO  # type: ignore[operator]
+        invented = too_deep or above_norm
+    if invented:
+        params = {"original": str(original), "price": str(price)}
+        out.append(
+            _finding(ORIGINAL_PRICE, "original_price", 0, len(str(original)), ORIGINAL_PRICE_MESSAGE, params)
+        )
 
 
 def check(listing: ListingText, facts: CategoryFacts = CategoryFacts()) -> Result:

@@ -42,12 +42,28 @@ ABSOLUTE_ZH = [
     r"(?<!唯)(?<!统)第一(?!" + _NOT_AFTER_DI_YI + ")",
     r"顶级",
     r"极品(?!飞车)",
-    r"万能(?!胶|充|表|钥匙|转换|插座|轮|扳手|工具箱)",
+    r"万能(?!胶|充|表|钥匙|转换|插座|轮|扳手|工具箱|遥控|螺丝刀|夹|钳)",
     r"独一无二",
     r"无与伦比",
     r"绝对(?!值|温度|零度|湿度|坐标|音感)",
     r"销量冠军",
     r"遥遥领先",
+    r"首选",
+    r"首家",
+    r"首个",
+    r"独家",
+    r"顶尖",
+    r"极致",
+    r"巅峰",
+    r"唯一(?!的?(?:缺点|不足|遗憾|问题))",
+    r"领导品牌",
+    r"领导者",
+    r"领袖品牌",
+    r"(?:全球|全国|全网|国内)首发",
+    r"王牌",
+    r"百分百",
+    r"至尊品质",
+    r"冠军品质",
 ]
 ABSOLUTE_EN = [
     r"\bbest\b(?![\s-]*(?:before|by|used|regards|wishes|friends?|seller|selling|buy|to\b))",
@@ -65,6 +81,13 @@ ABSOLUTE_EN = [
     r"\bunrivall?ed\b",
     r"\bunmatched\b",
     r"\b(?:national|state)[- ]level\b",
+    r"\btop\s?1(?![0-9])",
+    r"\bfinest\b",
+    r"\bgreatest\b",
+    r"\bsecond to none\b",
+    r"\bbest[- ]ever\b",
+    r"\bperfect in every way\b",
+    r"\bmost (?:comfortable|advanced|powerful|effective|popular|durable|reliable|trusted|luxurious)\b",
 ]
 # "100%" is a claim unless it states a composition, before or after the figure.
 ABSOLUTE_PERCENT = (
@@ -91,15 +114,67 @@ MEDICAL_ZH = [
     r"消炎",
     r"痊愈",
     r"预防疾病",
+    r"神药",
+    r"(?:治|治疗|医治|根治|防治|调节|调理|降低|降|抗|预防|改善|缓解|消除|告别|远离|修复|逆转)"
+    r"(?:"
+    + "|".join(
+        [
+            "三高",
+            "高血压",
+            "血压",
+            "高血糖",
+            "血糖",
+            "高血脂",
+            "血脂",
+            "胆固醇",
+            "糖尿病",
+            "肿瘤",
+            "癌症",
+            "脱发",
+            "近视",
+            "失眠",
+            "便秘",
+            "鼻炎",
+            "咽炎",
+            "颈椎病",
+            "腰椎病",
+            "关节炎",
+            "风湿",
+            "胃病",
+            "胃炎",
+            "肝病",
+            "痛风",
+            "湿疹",
+            "皮炎",
+            "牛皮癣",
+            "抑郁症?",
+            "焦虑症",
+            "哮喘",
+            "前列腺炎?",
+            "心脏病",
+            "冠心病",
+            "中风",
+            "骨质疏松",
+            "妇科病",
+            "甲亢",
+            "白内障",
+            "老年痴呆",
+            "病毒",
+            "疾病",
+        ]
+    )
+    + ")",
 ]
 _DISEASE_EN = (
     r"cancers?|tumou?rs?|diabetes|hypertension|high blood pressure|insomnia|arthritis|"
     r"rheumatism|covid(?:-19)?|flu|influenza|infections?|diseases?|eczema|psoriasis|depression|"
-    r"asthma|alzheimer'?s|gout|migraines?"
+    r"asthma|alzheimer'?s|gout|migraines?|acne|anxiety|cholesterol|hair loss|myopia|wounds?|"
+    r"cuts and (?:scrapes|burns)|heart disease|osteoporosis|viruse?s?"
 )
 MEDICAL_EN = [
     r"\b(?:cures?|cured|curing|treats?|treated|treating|heals?|healing|prevents?|preventing|"
-    r"relieves?|reverses?|fights?|kills?|eliminates?)\s+(?:[a-z'-]+\s+){0,2}?(?:" + _DISEASE_EN + r")\b",
+    r"relieves?|reverses?|fights?|kills?|eliminates?|reduces?|lowers?|regulates?|protects? against|"
+    r"helps? (?:with|relieve|treat|cure|prevent))\s+(?:[a-z'-]+\s+){0,2}?(?:" + _DISEASE_EN + r")\b",
     r"\banti-?cancer\b",
     r"\bcancer-fighting\b",
     r"\blowers? blood (?:pressure|sugar)\b",
@@ -148,8 +223,13 @@ PROHIBITED_ZH = [
     r"虎骨",
     r"熊胆",
     r"(?:出售|买卖|收购)(?:身份证|银行卡)",
-    r"电击枪",
+    r"电击(?:枪|棍|器)",
     r"电警棍",
+    r"弩",
+    r"K粉",
+    r"氯胺酮",
+    r"迷情(?:水|药|香)",
+    r"代办(?:各类|各种)?(?:证件|证书|文凭|学历|驾照)",
     r"炸药",
     r"雷管",
 ]
@@ -169,26 +249,35 @@ PROHIBITED_EN = [
     r"\bpangolin\b",
     r"\bfake (?:id|passport|diploma|banknote)s?\b",
     r"\bcounterfeit (?:money|banknotes?|currency)\b",
-    r"\bspy cam(?:era)?s?\b",
-    r"\bhidden cameras?\b",
+    r"\bspy cam(?:era)?s?\b(?!\s?(?:detector|finder|locator))",
+    r"\bhidden cameras?\b(?!\s?(?:detector|finder|locator))",
+    r"\bswitchblades?\b",
+    r"\bbrass knuckles\b",
+    r"\bknuckle dusters?\b",
+    r"\bcrossbows?\b",
+    r"\btasers?\b",
+    r"\btiger bones?\b",
+    r"\bketamine\b",
     r"\bstun guns?\b",
     r"\bexplosives?\b",
     r"\bdetonators?\b",
 ]
 
 # --- counterfeit signals -------------------------------------------------------------------------
-COUNTERFEIT_ZH = [r"高仿", r"精仿", r"A货", r"超A(?![0-9])", r"仿牌", r"一比一复刻"]
+COUNTERFEIT_ZH = [r"高仿", r"精仿", r"A货", r"超A(?![0-9])", r"仿牌", r"一比一复刻", r"原单(?!号)"]
 COUNTERFEIT_EN = [
     r"\bsuper ?copy\b",
     r"\bknock-?offs?\b",
     r"\bmirror quality\b",
-    r"\b1:1 (?:copy|replica)\b",
+    r"\b1:1 (?:mirror )?(?:copy|replica)\b",
+    r"\bmirror copy\b",
     r"\baaa\+? quality\b",
     r"(?<!1:[0-9][0-9] )(?<!1:[0-9] )\breplicas?\b",
 ]
 
 # Brands that counterfeiters copy, with the names a listing uses for them. Matching is
-# case-sensitive for names that are also ordinary words (Coach, Omega, Apple).
+# case-sensitive for names that are also ordinary words (Coach, Omega, Apple), and word boundaries are
+# ASCII ones, so "LV同款" names LV.
 BRANDS: dict[str, list[str]] = {
     "Louis Vuitton": [r"Louis Vuitton", r"\bLV\b", r"路易威登"],
     "Gucci": [r"(?i:\bgucci\b)", r"古驰"],
@@ -205,7 +294,7 @@ BRANDS: dict[str, list[str]] = {
     "Apple": [r"(?i:\biphone\b)", r"(?i:\bairpods\b)", r"\bApple\b"],
     "Huawei": [r"(?i:\bhuawei\b)", r"华为"],
     "Sony": [r"(?i:\bsony\b)", r"索尼"],
-    "Moutai": [r"茅台", r"(?i:\bmoutai\b)"],
+    "Moutai": [r"茅台(?!镇)", r"(?i:\bmoutai\b)"],
     "Wuliangye": [r"五粮液"],
     "SK-II": [r"(?i:\bsk-?ii\b)"],
     "Lancôme": [r"(?i:\blanc[oô]me\b)", r"兰蔻"],
@@ -218,3 +307,11 @@ BRANDS: dict[str, list[str]] = {
     "Tiffany": [r"(?i:\btiffany\b)", r"蒂芙尼"],
     "Chow Tai Fook": [r"(?i:\bchow tai fook\b)", r"周大福"],
 }
+
+# A cheap item that names a brand only to say what it fits (a case, a cable, a filter) is an
+# accessory, not a counterfeit of the brand.
+ACCESSORY = (
+    r"(?i:\b(?:cases?|covers?|bands?|straps?|filters?|replacements?|compatible|chargers?|cables?|"
+    r"screen protectors?|skins?|adapters?|accessor(?:y|ies))\b)|适用于|适用|兼容|手机壳|保护壳|保护套|表带|"
+    r"钢化膜|贴膜|滤网|滤芯|充电器|充电线|数据线|配件|鞋带|替换|收纳盒"
+)

@@ -43,12 +43,27 @@ class ListingFinding(models.Model):
     end = models.PositiveIntegerField()
     excerpt = models.CharField(max_length=200)
     message = models.TextField()
+    # The message before translation and its values: the console shows it in the reader's language.
+    msgid = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["field", "start", "id"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.field}[{self.start}:{self.end}]"
+
+    @property
+    def shown_message(self) -> str:
+        from trustdesk.compliance.checker import translated
+
+        return translated(self.msgid, self.params, self.message)
+
+    @property
+    def code_label(self) -> str:
+        from trustdesk.compliance.checker import CODE_LABELS
+
+        return str(CODE_LABELS.get(self.code, self.code))
 
 
 class PriceAlertKind(models.TextChoices):

@@ -7,7 +7,7 @@ the newest findings with their highlights and credit counts the merchant's stand
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from trustdesk.audit import services as audit
 from trustdesk.compliance.checker import CategoryFacts, ListingText, Result, check
-from trustdesk.compliance.models import ListingCheck, ListingFinding
+from trustdesk.compliance.models import ListingCheck, ListingFinding, PriceAlert
 from trustdesk.core.actors import Actor
 from trustdesk.listings.models import Category, Listing, ListingStatus, PriceChange
 
@@ -38,13 +38,26 @@ def category_norm(category: Category) -> Decimal | None:
     return category.reference_price
 
 
-def facts_for(category: Category, listing: Listing | None = None) -> CategoryFacts:
+def recent_high_price(listing: Listing, at: datetime) -> Decimal | None:
+    """The highest price the listing really had in the HISTORY_DAYS before `at`: the price in effect
+    when that window opened and every change inside it. None when it had no price before `at`.
+
+    The window is anchored at the write's own time, not the wall clock, so a change recorded with a
+    past time (a backfill, the simulator) is judged against the prices of that time."""
+    since = at - timedelta(days=HISTORY_DAYS)
+    earlier = PriceChange.objects.filter(listing=listing, at__lt=at)
+    in_window = earlier.filter(at__gte=since).aggregate(high=Max("new_price"))["high"]
+    opening = earlier.filter(at__lt=since).order_by("-at", "-id").values_list("new_price", flat=True).first()
+    prices = [p for p in (in_window, opening) if p is not None]
+    return max(prices) if prices else None
+
+
+def facts_for(
+    category: Category, listing: Listing | None = None, at: datetime | None = None
+) -> CategoryFacts:
     recent_high = None
     if listing is not None and listing.pk:
-        since = timezone.now() - timedelta(days=HISTORY_DAYS)
-        recent_high = PriceChange.objects.filter(listing=listing, at__gte=since).aggregate(
-            high=Max("new_price")
-        )["high"]
+        recent_high = recent_high_price(listing, at or timezone.now())
     return CategoryFacts(category.is_medical, category_norm(category), recent_high)
 
 
@@ -61,9 +74,13 @@ def check_values(
     return check(text, facts_for(category))
 
 
-def record_check(listing: Listing, *, actor: Actor, trigger: str) -> ListingCheck:
-    # The listing's own history is read before this write's price joins it.
-    facts = facts_for(listing.category, listing)
+def record_check(listing: Listing, *, actor: Actor, trigger: str, at: datetime | None = None) -> ListingCheck:
+    """Check a stored listing as written at `at` (default: now) and keep the findings.
+
+    The listing's own history is read strictly before `at`, so the price this write sets never
+    vouches for its own "original price"."""
+    at = at or timezone.now()
+    facts = facts_for(listing.category, listing, at)
     result = check(
         ListingText(listing.title, listing.description, listing.price, listing.brand, listing.original_price),
         facts,
@@ -71,7 +88,7 @@ def record_check(listing: Listing, *, actor: Actor, trigger: str) -> ListingChec
     previous = listing.compliance_checks.first()
     with transaction.atomic():
         run = ListingCheck.objects.create(
-            listing=listing, verdict=result.verdict, trigger=trigger, actor_label=actor.label
+            listing=listing, verdict=result.verdict, trigger=trigger, actor_label=actor.label, at=at
         )
         ListingFinding.objects.bulk_create(
             ListingFinding(
@@ -82,6 +99,8 @@ def record_check(listing: Listing, *, actor: Actor, trigger: str) -> ListingChec
                 end=f.end,
                 excerpt=_excerpt(listing, f.field, f.start, f.end),
                 message=f.message,
+                msgid=f.msgid,
+                params=f.params,
             )
             for f in result.findings
         )
@@ -132,3 +151,20 @@ def _excerpt(listing: Listing, field: str, start: int, end: int) -> str:
 
 def latest_check(listing: Listing) -> ListingCheck | None:
     return listing.compliance_checks.prefetch_related("findings").first()
+
+
+def do_resolve_price_alert(alert: PriceAlert, *, actor: Actor, note: str = "") -> PriceAlert:
+    """An analyst has looked at the alert (a real sale, a corrected typo, or a case opened)."""
+    if alert.resolved_at is not None:
+        return alert
+    with transaction.atomic():
+        updated = PriceAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
+        if updated:
+            audit.record(actor, "price_alert.resolved", target=alert, reason=note.strip()[:2000])
+    alert.refresh_from_db()
+    from trustdesk.merchants.credit import recompute
+
+    recompute(alert.listing.shop.merchant, reason="price alert resolved")
+    return alert

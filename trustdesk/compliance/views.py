@@ -1,5 +1,5 @@
-"""Console pages for listing compliance: flagged listings with highlighted findings, price alerts,
-and spot-check plans with their inspection tasks."""
+"""Console pages for listing compliance: flagged listings with highlighted findings, a form to try the
+check on any text, price alerts, and spot-check plans with their inspection tasks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from trustdesk.compliance import services, spotchecks
+from trustdesk.compliance.checker import CODE_LABELS
+from trustdesk.compliance.forms import CheckForm
 from trustdesk.compliance.highlight import pieces
-from trustdesk.compliance.models import InspectionTask, ListingCheck, PriceAlert, SamplingPlan
+from trustdesk.compliance.models import InspectionTask, ListingCheck, PriceAlert, SamplingPlan, Verdict
 from trustdesk.console.access import requires
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import DomainError
@@ -55,8 +57,12 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("compliance.review_listing_compliance")
 def price_alerts(request: HttpRequest) -> HttpResponse:
-    page = Paginator(PriceAlert.objects.select_related("listing"), 50).get_page(request.GET.get("page"))
-    return render(request, "compliance/price_alerts.html", {"page": page})
+    show = request.GET.get("show", "open")
+    rows = PriceAlert.objects.select_related("listing")
+    if show == "open":
+        rows = rows.filter(resolved_at__isnull=True)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "compliance/price_alerts.html", {"page": page, "show": show})
 
 
 @requires("compliance.review_listing_compliance")
@@ -113,3 +119,54 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         {"task": task, "events": task.events.order_by("-at"), "error": error},
         status=422 if error else 200,
     )
+
+
+@requires("compliance.review_listing_compliance")
+def check(request: HttpRequest) -> HttpResponse:
+    """Try the listing check on any text, with the findings highlighted where they are."""
+    form = CheckForm(request.POST or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        result = services.check_values(**data)
+        context["result"] = result
+        context["verdict_label"] = Verdict(result.verdict).label
+        context["labelled_findings"] = [(f, CODE_LABELS.get(f.code, f.code)) for f in result.findings]
+        context["fields"] = [
+            (name, pieces(data[name], [f for f in result.findings if f.field == name]))
+            for name in ("title", "description")
+        ]
+    return render(request, "compliance/check.html", context, status=422 if form.errors else 200)
+
+
+@requires("compliance.review_listing_compliance")
+def resolve_price_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        services.do_resolve_price_alert(
+            get_object_or_404(PriceAlert, pk=pk),
+            actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+            note=request.POST.get("note", ""),
+        )
+    return redirect("compliance:price_alerts")
+
+
+@requires("compliance.review_listing_compliance")
+def plan_detail(request: HttpRequest, period: str) -> HttpResponse:
+    """A plan as an auditor checks it: seed, the weighted population in draw order, and a fresh re-draw."""
+    plan = get_object_or_404(SamplingPlan, period=period)
+    redrawn = spotchecks.redraw(plan)
+    drawn = set(plan.drawn)
+    titles = dict(
+        Listing.objects.filter(pk__in=[row[0] for row in plan.population]).values_list("id", "title")
+    )
+    rows = [
+        (listing_id, titles.get(listing_id, "—"), weight, listing_id in drawn)
+        for listing_id, weight in plan.population
+    ]
+    context = {
+        "plan": plan,
+        "rows": rows,
+        "matches": redrawn == plan.drawn,
+        "tasks": plan.tasks.select_related("listing", "merchant"),
+    }
+    return render(request, "compliance/plan_detail.html", context)

@@ -31,6 +31,7 @@ NAV_ITEMS = [
     NavItem(_("Price alerts"), "compliance:price_alerts", "compliance.review_listing_compliance"),
     NavItem(_("Spot checks"), "compliance:spot_checks", "compliance.review_listing_compliance"),
     NavItem(_("Apply to sell"), "merchants:apply", "merchants.apply_admission"),
+    NavItem(_("My penalties"), "merchants:my_penalties", "accounts.view_own_shop"),
     NavItem(_("Audit log"), "console:audit", "audit.view_audit_log"),
     NavItem(_("API tokens"), "console:tokens", "accounts.manage_tokens"),
     NavItem(_("My orders"), "console:my_orders", "accounts.view_own_orders"),

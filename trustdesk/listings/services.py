@@ -14,8 +14,8 @@ from trustdesk.compliance.services import record_check
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import Conflict, NotFound, ValidationFailed
 from trustdesk.core.money import to_amount
-from trustdesk.listings.models import Category, Listing, PriceChange
-from trustdesk.merchants.credit import check_listing_allowed
+from trustdesk.listings.models import Category, Listing, ListingStatus, PriceChange
+from trustdesk.merchants.credit import check_listing_allowed, recompute
 from trustdesk.merchants.models import Shop
 
 
@@ -76,7 +76,7 @@ def do_create_listing(
             updated_at=when,
         )
         PriceChange.objects.create(listing=listing, old_price=None, new_price=listing.price, at=when)
-        record_check(listing, actor=actor, trigger="create")
+        record_check(listing, actor=actor, trigger="create", at=when)
     return listing
 
 
@@ -93,16 +93,24 @@ def do_update_listing(listing: Listing, *, actor: Actor, changes: dict[str, Any]
         changes["category"] = get_category(changes["category"])
     new_price = changes.get("price", listing.price)
     _check_prices(new_price, changes.get("original_price", listing.original_price))
+    if changes.get("status") == ListingStatus.ACTIVE and listing.status != ListingStatus.ACTIVE:
+        if listing.status == ListingStatus.REMOVED:
+            raise Conflict(
+                "the platform removed this listing; fix what its findings say or appeal the penalty",
+                code="listing_removed",
+            )
+        check_listing_allowed(listing.shop.merchant)
     old_price = listing.price
     for name, value in changes.items():
         setattr(listing, name, value)
     listing.updated_at = when
     with transaction.atomic():
         listing.save()
-        record_check(listing, actor=actor, trigger="update")
+        record_check(listing, actor=actor, trigger="update", at=when)
         if "price" in changes and to_amount(new_price) != old_price:
             change = PriceChange.objects.create(
                 listing=listing, old_price=old_price, new_price=to_amount(new_price), at=when
             )
-            pricewatch.watch(listing, change)
+            if pricewatch.watch(listing, change):
+                recompute(listing.shop.merchant, reason="price alert")
     return listing

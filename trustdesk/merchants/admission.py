@@ -1,10 +1,11 @@
 """Merchant admission (SPEC C1): application, automatic checks, documents, and the governance decision.
 
 Steps: `do_submit_application` stores the application and runs the automatic checks (checksums are
-refused outright, before anything is stored); a failed check (blocklisted identity, a USCC that already
-belongs to a merchant) rejects at once, otherwise the application waits under review. Governance staff
-review documents and decide: approve (creates the Merchant), reject with a reason, or ask for more
-information, after which the applicant resubmits. Every step is an event row and an audit entry.
+refused outright, before anything is stored); a failed check (the identity provider does not confirm
+an identity, a blocklisted identity, a USCC that already belongs to a merchant) rejects at once,
+otherwise the application waits under review. Governance staff review documents and decide: approve
+(creates the Merchant), reject with a reason, or ask for more information, after which the applicant
+resubmits. Every step is an event row and an audit entry.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from trustdesk.core.actors import Actor
 from trustdesk.core.errors import Conflict, NotFound, ValidationFailed
 from trustdesk.core.statemachine import StateMachine
 from trustdesk.merchants import credit
+from trustdesk.merchants.identity import IdentityInvalid, check_resident_id, check_uscc
 from trustdesk.merchants.models import (
     AdmissionApplication,
     AdmissionDocument,
@@ -32,6 +34,7 @@ from trustdesk.merchants.models import (
 )
 from trustdesk.merchants.models.admission import DocumentReview
 from trustdesk.merchants.services import checked_identity, do_create_merchant, do_create_shop
+from trustdesk.merchants.verifiers import verifier
 
 A = AdmissionState
 ADMISSION = StateMachine(
@@ -58,6 +61,21 @@ def _check(code: str, outcome: str, message: str) -> dict[str, str]:
 def run_checks(app: AdmissionApplication) -> list[dict[str, str]]:
     """The automatic checks; identities are already known to be well formed."""
     results = [_check("checksums", "pass", "USCC and resident ID number are well formed")]
+    provider = verifier()
+    for kind, value, holder in (
+        ("uscc", app.uscc, app.legal_name),
+        ("resident_id", app.legal_rep_id_number.reveal(), app.legal_rep_name.reveal()),
+    ):
+        verdict = provider.verify(kind, value, holder_name=holder)  # type: ignore[arg-type]
+        if not verdict.valid:
+            label = "USCC" if kind == "uscc" else "resident ID number"
+            results.append(
+                _check(
+                    "identity_provider",
+                    "fail",
+                    f"the identity provider does not confirm the {label}: {verdict.reason}",
+                )
+            )
     uscc_index, id_index = pii.blind_index(app.uscc), app.legal_rep_id_index
     blocked = BlockedIdentity.objects.filter(
         kind="uscc", value_index=uscc_index
@@ -75,6 +93,14 @@ def run_checks(app: AdmissionApplication) -> list[dict[str, str]]:
                 "duplicate_legal_rep",
                 "warn",
                 "the legal representative already represents another merchant; check they are related",
+            )
+        )
+    elif other_apps.filter(legal_rep_id_index=id_index).exists():
+        results.append(
+            _check(
+                "duplicate_legal_rep",
+                "warn",
+                "the legal representative is named in another open application; check they are related",
             )
         )
     for qualification in app.required_qualifications:
@@ -106,6 +132,12 @@ def _apply_checks(app: AdmissionApplication) -> None:
     else:
         ADMISSION.move(
             app, A.UNDER_REVIEW, actor=SYSTEM, reason="automatic checks done", data={"checks": app.checks}
+        )
+        audit.record(
+            SYSTEM,
+            "admission.checked",
+            target=app,
+            details={"warnings": sorted({c["code"] for c in app.checks if c["outcome"] == "warn"})},
         )
 
 
@@ -286,6 +318,11 @@ def do_block_identity(*, actor: Actor, kind: str, value: str, reason: str) -> Bl
         raise ValidationFailed("kind must be uscc or resident_id")
     if not reason.strip():
         raise ValidationFailed("blocking an identity needs a reason")
+    value = value.strip().upper()
+    try:
+        (check_uscc if kind == "uscc" else check_resident_id)(value)
+    except IdentityInvalid as exc:
+        raise ValidationFailed(f"value: {exc.message}", code=f"invalid_{kind}") from None
     index = pii.blind_index(value)
     if BlockedIdentity.objects.filter(kind=kind, value_index=index).exists():
         raise Conflict("this identity is already blocklisted", code="duplicate")

@@ -1,9 +1,13 @@
-"""Console forms for admission applications and decisions."""
+"""Console forms for admission applications and penalties."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from trustdesk.merchants.models import Merchant, PenaltyKind
 
 
 class ApplicationForm(forms.Form):
@@ -24,3 +28,45 @@ class ApplicationForm(forms.Form):
     def category_codes(self) -> list[str]:
         raw = self.cleaned_data.get("categories", "")
         return [c.strip() for c in raw.split(",") if c.strip()]
+
+
+class PenaltyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Penalty"), choices=PenaltyKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(
+        label=_("Evidence, one reference per line"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    listing = forms.CharField(label=_("Listing (for a listing removal)"), max_length=64, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount (for a deposit deduction)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    def __init__(self, merchant: Merchant, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.merchant = merchant
+
+    def clean_listing(self) -> Any:
+        from trustdesk.listings.models import Listing
+
+        external_id = self.cleaned_data.get("listing", "").strip()
+        if not external_id:
+            return None
+        listing = Listing.objects.filter(external_id=external_id, shop__merchant=self.merchant).first()
+        if listing is None:
+            raise forms.ValidationError(_("This merchant has no listing with that id."))
+        return listing
+
+    def penalty_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        refs = [line.strip() for line in data["evidence"].splitlines() if line.strip()]
+        return {
+            "kind": data["kind"],
+            "reason": data["reason"],
+            "evidence": [{"label": "reference", "ref": ref[:500]} for ref in refs[:20]],
+            "listing": data["listing"],
+            "amount": data["amount"],
+        }

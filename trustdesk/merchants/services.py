@@ -12,6 +12,7 @@ from trustdesk.core import pii
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import Conflict, NotFound, ValidationFailed
 from trustdesk.core.statemachine import StateMachine
+from trustdesk.merchants import credit
 from trustdesk.merchants.identity import IdentityInvalid, check_resident_id, check_uscc
 from trustdesk.merchants.models import Merchant, MerchantEvent, MerchantStatus, Shop
 
@@ -119,6 +120,8 @@ def do_change_merchant_status(
             reason=reason,
             details={"from": event.from_state, "to": to_status},
         )
+        # The status caps the credit score, so the tier and its consequences follow at once.
+        credit.recompute(merchant, reason=f"status {to_status}")
     return event
 
 

@@ -21,6 +21,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     marketplace.populate,
     trading.trade,
     governance.warn_late_shippers,
+    governance.admit_applicants,
+    governance.list_violations,
 )
 
 
