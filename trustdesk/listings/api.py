@@ -75,8 +75,14 @@ class ListingOut(Schema):
     original_price: Decimal | None
     currency: str
     status: str
+    on_sale: bool
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_on_sale(obj: Listing) -> bool:
+        # Removed or delisted listings are off sale, and so is everything of a suspended merchant.
+        return obj.status == ListingStatus.ACTIVE and obj.shop.merchant.can_sell
 
     @staticmethod
     def resolve_shop(obj: Listing) -> str:
@@ -113,7 +119,7 @@ def create_listing(request: HttpRequest, payload: ListingIn):
 @router.get("/listings", response=list[ListingOut], auth=scoped("listings:read"))
 @paginate
 def list_listings(request: HttpRequest, shop: str | None = None):
-    listings = Listing.objects.select_related("shop", "category")
+    listings = Listing.objects.select_related("shop__merchant", "category")
     return listings.filter(shop__external_id=shop) if shop else listings
 
 

@@ -81,7 +81,9 @@ def do_create_listing(
 
 
 def get_listing(external_id: str) -> Listing:
-    listing = Listing.objects.select_related("shop", "category").filter(external_id=external_id).first()
+    listing = (
+        Listing.objects.select_related("shop__merchant", "category").filter(external_id=external_id).first()
+    )
     if listing is None:
         raise NotFound(f"no listing {external_id!r}")
     return listing

@@ -28,6 +28,7 @@ from trustdesk.merchants.models import (
     PenaltyState,
 )
 from trustdesk.merchants.services import LIFECYCLE, do_change_merchant_status
+from trustdesk.notifications import outbox
 
 P = PenaltyState
 PENALTY = StateMachine(
@@ -98,6 +99,7 @@ def do_impose_penalty(
             details={"merchant": merchant.pk, "kind": kind},
         )
         _apply(penalty, actor)
+        _notify(penalty, "merchants.penalty_imposed")
         credit.recompute(merchant, reason=f"penalty {kind}")
     return penalty
 
@@ -137,6 +139,24 @@ def _undo(penalty: Penalty, actor: Actor) -> None:
         merchant.save(update_fields=["deposit_amount"])
 
 
+def _notify(penalty: Penalty, event_type: str) -> None:
+    """Tell the marketplace, which carries the penalty out (delisting, traffic limits, deposit)."""
+    penalty.refresh_from_db(fields=["published"])
+    outbox.enqueue(
+        event_type,
+        {
+            "penalty": penalty.pk,
+            "merchant": penalty.merchant.external_id,
+            "kind": penalty.kind,
+            "listing": penalty.listing.external_id if penalty.listing is not None else None,
+            "amount": penalty.amount,
+            "reason": penalty.reason,
+            "published": penalty.published,
+        },
+        idempotency_key=f"{event_type}-{penalty.pk}",
+    )
+
+
 def get_penalty(pk: int) -> Penalty:
     penalty = Penalty.objects.select_related("merchant", "listing__shop").filter(pk=pk).first()
     if penalty is None:
@@ -174,5 +194,6 @@ def do_decide_appeal(penalty: Penalty, *, actor: Actor, uphold: bool, reason: st
         audit.record(actor, f"penalty.{to_state}", target=penalty, reason=reason.strip())
         if not uphold:
             _undo(penalty, actor)
+        _notify(penalty, f"merchants.penalty_{to_state}")
         credit.recompute(penalty.merchant, reason=f"appeal {to_state}")
     return penalty

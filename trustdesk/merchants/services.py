@@ -15,6 +15,7 @@ from trustdesk.core.statemachine import StateMachine
 from trustdesk.merchants import credit
 from trustdesk.merchants.identity import IdentityInvalid, check_resident_id, check_uscc
 from trustdesk.merchants.models import Merchant, MerchantEvent, MerchantStatus, Shop
+from trustdesk.notifications import outbox
 
 S = MerchantStatus
 LIFECYCLE = StateMachine(
@@ -119,6 +120,18 @@ def do_change_merchant_status(
             target=merchant,
             reason=reason,
             details={"from": event.from_state, "to": to_status},
+        )
+        # The marketplace enforces the status: it must hide a suspended merchant's listings at once.
+        outbox.enqueue(
+            "merchants.status_changed",
+            {
+                "merchant": merchant.external_id,
+                "from": event.from_state,
+                "to": to_status,
+                "reason": reason,
+                "can_sell": merchant.can_sell,
+            },
+            idempotency_key=f"merchant-event-{event.pk}",
         )
         # The status caps the credit score, so the tier and its consequences follow at once.
         credit.recompute(merchant, reason=f"status {to_status}")

@@ -20,6 +20,10 @@ class MerchantStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# A merchant in these states may keep listings on sale; suspension and closure take them off.
+SELLING_STATUSES = frozenset({MerchantStatus.ACTIVE, MerchantStatus.WARNED, MerchantStatus.RESTRICTED})
+
+
 class Merchant(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     legal_name = models.CharField(max_length=200)
@@ -43,6 +47,10 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    @property
+    def can_sell(self) -> bool:
+        return self.status in SELLING_STATUSES
 
 
 class MerchantEvent(StateEvent):
