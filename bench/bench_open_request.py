@@ -3,7 +3,9 @@
 Starts gunicorn on 127.0.0.1 against a throw-away database holding delivered orders, then sends
 `POST /api/v1/aftersales/cases` at 200 requests/s (a bounded open loop: each request leaves at its
 scheduled time, whatever happened to the previous ones) and reports p50/p99. The baseline, measured in
-the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read.
+the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read. The server
+runs with DEBUG off, as in production, sized like `trustdesk serve` (TRUSTDESK_WEB_WORKERS, default 2,
+and TRUSTDESK_WEB_THREADS, default 4); the load generator shares the machine with it.
 
   TRUSTDESK_DEBUG=true TRUSTDESK_VAR_DIR=$(mktemp -d) \
       .venv/bin/python bench/bench_open_request.py [seconds] [rate]
@@ -14,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -23,7 +26,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from cryptography.fernet import Fernet
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustdesk.settings")
+# The server runs as in production (DEBUG off, which needs real keys); the seeding process shares them.
+os.environ.setdefault("TRUSTDESK_PII_KEY", Fernet.generate_key().decode())
+os.environ.setdefault("TRUSTDESK_PII_INDEX_KEY", secrets.token_urlsafe(32))
+os.environ.setdefault("TRUSTDESK_SECRET_KEY", secrets.token_urlsafe(48))
 import django
 
 django.setup()
@@ -107,13 +116,13 @@ def main() -> None:
             "-b",
             f"127.0.0.1:{port}",
             "-w",
-            "2",
+            os.environ.get("TRUSTDESK_WEB_WORKERS", "2"),
             "--threads",
-            "4",
+            os.environ.get("TRUSTDESK_WEB_THREADS", "4"),
             "--log-level",
             "warning",
         ],
-        env={**os.environ},
+        env={**os.environ, "TRUSTDESK_DEBUG": "false", "TRUSTDESK_ALLOWED_HOSTS": "127.0.0.1"},
     )
     try:
         for _ in range(100):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from test_aftersales_support import (
     delivered_order,
     merchant,
@@ -17,6 +18,7 @@ from test_aftersales_support import (
 
 from trustdesk.aftersales.models import Decision, DepositDeduction, Refund
 from trustdesk.audit.models import AuditEvent
+from trustdesk.core.errors import ValidationFailed
 from trustdesk.merchants.models import Merchant
 
 __all__ = ["shop"]
@@ -113,3 +115,37 @@ def test_evidence_window_closes_by_itself(shop, api_client):
     assert run_due(window.due_at) == 1
     _, case = shop.get(f"/aftersales/cases/{cid}")
     assert case["status"] == "under_review"
+
+
+def test_the_merchant_can_escalate_too_and_the_desk_reassigns(shop, make_user):
+    from trustdesk.aftersales import desk
+    from trustdesk.aftersales.models import Case, Team
+    from trustdesk.core.actors import Actor
+
+    disputes = Team.objects.create(code="disputes", name="Disputes", kinds=["escalated"])
+    seniors = Team.objects.create(code="seniors", name="Seniors", kinds=[])
+    first, second = make_user("agent-a", "agent"), make_user("agent-b", "agent")
+    disputes.members.add(first)
+    seniors.members.add(second)
+    order = delivered_order(shop)
+    cid = open_case(shop, order)["id"]
+    shop.post(f"/aftersales/cases/{cid}/approval", merchant)
+    body = {**shopper, "carrier": "SF", "tracking_number": "SF9"}
+    shop.post(f"/aftersales/cases/{cid}/return-shipment", body)
+    shop.post(f"/aftersales/cases/{cid}/return-delivery", {})
+    # The return came back worn: the merchant asks the platform instead of refunding.
+    status, case = shop.post(f"/aftersales/cases/{cid}/escalation", {**merchant, "reason": "returned worn"})
+    assert status == 200 and case["status"] == "escalated"
+    assert {d["kind"] for d in case["deadlines"] if d["state"] == "open"} == {"first_response"}
+    row = Case.objects.get(pk=cid)
+    assert row.team == disputes and row.escalated_at is not None
+
+    desk.do_assign(row, agent=first, actor=Actor.system("lead"))
+    with pytest.raises(ValidationFailed) as refused:  # the agent is not in the case's team
+        desk.do_assign(row, agent=second, actor=Actor.system("lead"))
+    assert refused.value.code == "not_in_team"
+    desk.do_assign(row, agent=second, actor=Actor.system("lead"), team=seniors)
+    row.refresh_from_db()
+    assert (row.team, row.assigned_agent) == (seniors, second)
+    moves = AuditEvent.objects.filter(action="aftersales.assigned", target_id=str(cid)).order_by("id")
+    assert [m.details["previous"] for m in moves] == [None, first.pk]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from test_aftersales_support import delivered_order, open_case, run_due, shop
 
 from trustdesk.aftersales import desk
-from trustdesk.aftersales.assistant import classify, suggest_reply
+from trustdesk.aftersales.assistant import EXAMPLES, classify, suggest_reply
 from trustdesk.aftersales.calendar import add_service_minutes
 from trustdesk.aftersales.models import Case, Deadline, Message, Team
 from trustdesk.audit.models import AuditEvent
@@ -15,68 +15,63 @@ from trustdesk.core.actors import Actor
 
 __all__ = ["shop"]
 
-# Written from real-sounding requests, not from the cue lists; each line is (text, intent).
-LABELLED = [
-    ("快递显示已签收，但我根本没收到包裹", "not_received"),
-    ("等了两周还没到，物流一直不更新", "not_received"),
-    ("My parcel never arrived and tracking has not moved for 10 days", "not_received"),
-    ("It says delivered but I haven't received anything", "not_received"),
-    ("Where is my order? It was supposed to arrive last week", "not_received"),
-    ("包裹丢件了吧，一直没收到", "not_received"),
-    ("收到的时候杯子已经碎了", "damaged"),
-    ("外箱破损，里面的屏幕也裂了", "damaged"),
-    ("The box was crushed and the lamp inside is broken", "damaged"),
-    ("Arrived damaged, the glass is shattered", "damaged"),
-    ("The screen is cracked right out of the box", "damaged"),
-    ("瓶子漏液了，包装烂了", "damaged"),
-    ("耳机用了三天就没声音了", "quality"),
-    ("充电器充不进电，开不了机", "quality"),
-    ("The earbuds stopped working after a week", "quality"),
-    ("Faulty unit: it won't turn on at all", "quality"),
-    ("衣服洗了一次就掉色，还起球", "quality"),
-    ("The seam ripped after one wear, poor quality", "quality"),
-    ("还在保修期内，想申请维修", "quality"),
-    ("Need a repair under warranty, the fan makes noise and doesn't work", "quality"),
-    ("我买的是黑色，发错成白色了", "wrong_item"),
-    ("收到的型号不对，不是我买的那款", "wrong_item"),
-    ("You sent me the wrong size, I ordered L and got S", "wrong_item"),
-    ("Wrong item: I received a phone case instead of a charger", "wrong_item"),
-    ("This is not what I ordered", "wrong_item"),
-    ("少发了一件，只收到一个", "wrong_item"),
-    ("实物和图片差太多，与描述不符", "not_as_described"),
-    ("怀疑是假货，不是正品", "not_as_described"),
-    ("The bag looks nothing like the photos", "not_as_described"),
-    ("This is a fake, the logo is wrong and it's clearly counterfeit", "not_as_described"),
-    ("The listing said 100% cotton but it's polyester, misleading", "not_as_described"),
-    ("Not as described: advertised as waterproof but it isn't", "not_as_described"),
-    ("不想要了，七天无理由退货", "changed_mind"),
-    ("拍错了，想退掉", "changed_mind"),
-    ("I changed my mind, I'd like to return it", "changed_mind"),
-    ("Ordered by mistake, I don't want it anymore", "changed_mind"),
-    ("The shoes are too small, doesn't fit", "changed_mind"),
-    ("不喜欢这个颜色，不要了", "changed_mind"),
-    ("退款什么时候到账？已经一周了", "refund_status"),
-    ("商家同意了但钱还没退，退款进度怎么样", "refund_status"),
-    ("Still no refund after the return was received", "refund_status"),
-    ("When will I get my money back?", "refund_status"),
-    ("Where is my refund? It's been 10 days", "refund_status"),
-    ("I haven't been refunded yet", "refund_status"),
-    ("客服态度太差了，还骂人", "service"),
-    ("找了商家三天都不回复，一直不理人", "service"),
-    ("The seller was rude and blocked me", "service"),
-    ("No response from the shop for days, totally ignored", "service"),
-    ("Customer service was unprofessional and insulted me", "service"),
-    ("商家敷衍我，我要投诉", "service"),
+# Requests written apart from the assistant's training data (its cue phrases and EXAMPLES), without
+# looking at its cue lists, and never used to tune it: the printed accuracy is what a new request can
+# expect. The bar sits below the measured figure only to catch a regression.
+UNSEEN = [
+    ("快递三天没动静了，到底发没发货", "not_received"),
+    ("物流显示派送中一个礼拜了，人呢", "not_received"),
+    ("The courier says delivered but my doorstep was empty", "not_received"),
+    ("Order still hasn't shown up after two weeks", "not_received"),
+    ("包裹被别人签收了，我没拿到", "not_received"),
+    ("杯子到手就有一道裂缝", "damaged"),
+    ("纸箱湿透了，里面的书都泡坏了", "damaged"),
+    ("The vase came in pieces", "damaged"),
+    ("Package arrived crushed and the toy is bent", "damaged"),
+    ("电视屏幕碎了，快递太暴力", "damaged"),
+    ("手表走时不准，一天慢十分钟", "quality"),
+    ("吹风机用了两次就冒烟了", "quality"),
+    ("The zipper broke the second time I used it", "quality"),
+    ("Battery drains in an hour, clearly defective", "quality"),
+    ("鞋底开胶了，才穿一周", "quality"),
+    ("颜色发错了，我要的是红色", "wrong_item"),
+    ("买的是128G收到的是64G", "wrong_item"),
+    ("I got size 38 instead of 40", "wrong_item"),
+    ("Received someone else's order", "wrong_item"),
+    ("少了一个配件，充电线没给", "wrong_item"),
+    ("宣传说是真皮，实际是人造革", "not_as_described"),
+    ("图片上是实木，到手是压缩板", "not_as_described"),
+    ("Claimed organic but the label says otherwise", "not_as_described"),
+    ("The product is much smaller than the listing photos suggest", "not_as_described"),
+    ("这肯定是高仿，防伪码查不到", "not_as_described"),
+    ("买多了，想退一件", "changed_mind"),
+    ("家里已经有一个了，不需要了", "changed_mind"),
+    ("Found a better deal elsewhere, want to send it back", "changed_mind"),
+    ("I no longer need this, can I return it unopened?", "changed_mind"),
+    ("穿上不好看，想退", "changed_mind"),
+    ("退货已经签收五天了钱还没回来", "refund_status"),
+    ("退款显示成功但银行卡没收到", "refund_status"),
+    ("The seller confirmed the return but I see no money", "refund_status"),
+    ("How long does the refund take to reach my card?", "refund_status"),
+    ("申请退款两周了一直处理中", "refund_status"),
+    ("客服一直机器人回复，解决不了问题", "service"),
+    ("卖家说话很难听，我要投诉他", "service"),
+    ("The shop keeps promising a callback that never comes", "service"),
+    ("Agent hung up on me twice", "service"),
+    ("商家让我加微信私下退款，太不专业", "service"),
 ]
 
 
-def test_assistant_classifies_intents_on_the_labelled_set():
-    hits = sum(classify(text)[0] == intent for text, intent in LABELLED)
-    accuracy = hits / len(LABELLED)
-    misses = [(text, intent, classify(text)[0]) for text, intent in LABELLED if classify(text)[0] != intent]
-    print(f"\nassistant intent accuracy: {accuracy:.1%} ({hits}/{len(LABELLED)}); misses: {misses}")
-    assert accuracy >= 0.85
-    assert classify("hello")[0] == "general"
+def test_assistant_classifies_intents_of_requests_it_never_saw():
+    results = [(text, intent, classify(text)[0]) for text, intent in UNSEEN]
+    hits = sum(expected == got for _text, expected, got in results)
+    accuracy = hits / len(UNSEEN)
+    trained = sum(classify(text)[0] == intent for text, intent in EXAMPLES) / len(EXAMPLES)
+    misses = [(text, expected, got) for text, expected, got in results if expected != got]
+    print(f"\nassistant intent accuracy on {len(UNSEEN)} unseen requests: {accuracy:.1%} ({hits} right)")
+    print(f"on its own {len(EXAMPLES)} training examples: {trained:.1%}; unseen misses: {misses}")
+    assert accuracy >= 0.6
+    assert classify("hello")[0] == "general" and classify("你好")[0] == "general"
 
 
 def test_suggested_replies_follow_the_request_language():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from datetime import timedelta
 
 from test_aftersales_support import delivered_order, merchant, open_case, run_due, shop, shopper
@@ -48,10 +50,16 @@ def test_figures_per_merchant(shop):
 
 
 def test_dashboard_drilldown_csv_and_api(shop, staff_client, api_client):
-    _three_cases(shop)
+    _a, b, _c = _three_cases(shop)
     client = staff_client("inspector")
     page = client.get("/quality/")
     assert page.status_code == 200 and b"<svg" in page.content
+    # Each bar of a chart is a link to the cases behind it.
+    bars = re.findall(r'<a href="([^"]+)"><rect [^>]*class="bar">', page.content.decode())
+    assert len(bars) == 3  # one merchant, three charts
+    breached_bar = html.unescape(next(bar for bar in bars if "figure=breached" in bar))
+    followed = client.get(breached_bar)
+    assert followed.status_code == 200 and f"/aftersales/{b}/".encode() in followed.content
     key = Merchant.objects.get(external_id="m-1").pk
     drill = client.get(f"/quality/cases/?dimension=merchant&key={key}&figure=breached")
     assert drill.status_code == 200 and drill.content.count(b"/aftersales/") >= 1
@@ -67,3 +75,26 @@ def test_dashboard_drilldown_csv_and_api(shop, staff_client, api_client):
 def test_month_bounds_use_the_marketplace_time_zone():
     start, end = metrics.month_bounds("2025-05")
     assert start.utcoffset() == timedelta(hours=8) and (end - start).days == 31
+
+
+def test_desk_sla_met_per_agent_and_team(shop, make_user):
+    from trustdesk.aftersales import desk
+    from trustdesk.aftersales.models import Case, Team
+    from trustdesk.core.actors import Actor
+
+    team = Team.objects.create(code="t", name="Desk", kinds=["complaint"], first_response_minutes=30)
+    fast, slow = make_user("fast-agent", "agent"), make_user("slow-agent", "agent")
+    team.members.add(fast, slow)
+    order = delivered_order(shop)
+    first = Case.objects.get(pk=open_case(shop, order, 0, kind="complaint", reason="service")["id"])
+    second = Case.objects.get(pk=open_case(shop, order, 1, kind="complaint", reason="service")["id"])
+    for case, agent in ((first, fast), (second, slow)):
+        desk.do_assign(case, agent=agent, actor=Actor.for_user(agent))
+    desk.do_agent_reply(first, agent=fast, actor=Actor.for_user(fast), body="on it")
+    late = Deadline.objects.get(case=second, kind="first_response")
+    run_due(late.due_at)
+    desk.do_agent_reply(second, agent=slow, actor=Actor.for_user(slow), body="sorry, late")
+    by_agent = {r.label: r.sla_met for r in metrics.compute("agent", metrics.current_month())}
+    assert by_agent == {"fast-agent": 100.0, "slow-agent": 0.0}
+    [by_team] = metrics.compute("team", metrics.current_month())
+    assert by_team.label == "Desk" and by_team.sla_met == 50.0

@@ -4,6 +4,9 @@ Each test builds its own database (a SQLite file, or a PostgreSQL database of it
 overdue cases, then starts `trustdesk worker` as a subprocess and SIGKILLs it at random moments, again
 and again, before letting a last worker finish. Then it counts, with plain SQL: every due case moved
 exactly once, with one event row; one refund per case; one deposit deduction per advanced refund.
+The fixtures cover both ways a pass acts: return requests of silent merchants are approved (and later
+closed when the shopper never ships) in set-based bulk moves; refund-only approvals, unconfirmed
+receipts and unpaid refunds move money and go one by one.
 """
 
 from __future__ import annotations
@@ -93,6 +96,20 @@ def _prepare(env: dict[str, str]) -> None:
         "--tag",
         "ignored",
     )
+    # Return requests the merchant ignored: approved in bulk moves, no money yet.
+    _trustdesk(
+        env,
+        "aftersales_loadfixture",
+        "--open",
+        str(PER_KIND),
+        "--due",
+        str(PER_KIND),
+        "--kind",
+        "return_refund",
+        "--distinct-items",
+        "--tag",
+        "silent",
+    )
     _trustdesk(
         env,
         "aftersales_loadfixture",
@@ -111,7 +128,12 @@ def _prepare(env: dict[str, str]) -> None:
 
 
 def _open_due(query: Callable[[str], list[Any]]) -> int:
-    return query("SELECT COUNT(*) FROM aftersales_deadline WHERE state = 'open' AND kind <> 'refund'")[0][0]
+    # Refunds and return shipments are deadlines the first phase starts; the second phase makes them due.
+    sql = (
+        "SELECT COUNT(*) FROM aftersales_deadline "
+        "WHERE state = 'open' AND kind NOT IN ('refund', 'shopper_ship')"
+    )
+    return query(sql)[0][0]
 
 
 def _breached(query: Callable[[str], list[Any]]) -> int:
@@ -156,8 +178,17 @@ def _check_phase_one(query: Callable[[str], list[Any]]) -> None:
     assert len(moves) == 2 * PER_KIND and {n for _, n in moves} == {1}
     refunds = query("SELECT case_id, COUNT(*) FROM aftersales_refund GROUP BY case_id")
     assert len(refunds) == 2 * PER_KIND and {n for _, n in refunds} == {1}
+    approved = query(
+        "SELECT case_id, COUNT(*) FROM aftersales_caseevent "
+        "WHERE to_state = 'awaiting_return' GROUP BY case_id"
+    )
+    assert len(approved) == PER_KIND and {n for _, n in approved} == {1}
+    ships = query(
+        "SELECT case_id, COUNT(*) FROM aftersales_deadline WHERE kind = 'shopper_ship' GROUP BY case_id"
+    )
+    assert len(ships) == PER_KIND and {n for _, n in ships} == {1}
     breached = query("SELECT COUNT(*) FROM aftersales_deadline WHERE state = 'breached'")[0][0]
-    assert breached == 2 * PER_KIND
+    assert breached == 3 * PER_KIND
 
 
 def _check_phase_two(query: Callable[[str], list[Any]]) -> None:
@@ -171,18 +202,28 @@ def _check_phase_two(query: Callable[[str], list[Any]]) -> None:
     )
     assert len(resolved) == 2 * PER_KIND and {n for _, n in resolved} == {1}
     deposits = query("SELECT deposit_amount FROM merchants_merchant WHERE external_id LIKE 'load-%'")
-    assert sum(Decimal(str(d)) for (d,) in deposits) == 2 * DEPOSIT - Decimal("10.00") * 2 * PER_KIND
+    assert sum(Decimal(str(d)) for (d,) in deposits) == 3 * DEPOSIT - Decimal("10.00") * 2 * PER_KIND
+    closed = query(
+        "SELECT case_id, resolution, COUNT(*) FROM aftersales_caseevent JOIN aftersales_case c "
+        "ON c.id = case_id WHERE to_state = 'closed' GROUP BY case_id, resolution"
+    )
+    assert len(closed) == PER_KIND and {(r, n) for _, r, n in closed} == {("lapsed", 1)}
+    surveys = query("SELECT case_id, COUNT(*) FROM aftersales_survey GROUP BY case_id")
+    assert len(surveys) == 3 * PER_KIND and {n for _, n in surveys} == {1}
 
 
 def _make_refunds_overdue(execute: Callable[[str], None]) -> None:
-    execute("UPDATE aftersales_deadline SET due_at = started_at WHERE kind = 'refund' AND state = 'open'")
+    execute(
+        "UPDATE aftersales_deadline SET due_at = started_at "
+        "WHERE kind IN ('refund', 'shopper_ship') AND state = 'open'"
+    )
 
 
 def _scenario(
     env: dict[str, str], query: Callable[[str], list[Any]], execute: Callable[[str], None], workers: int
 ) -> None:
     total = _open_due(query)
-    assert total == 2 * PER_KIND
+    assert total == 3 * PER_KIND
     left = _kill_rounds(env, query, rounds=6, workers=workers)
     assert left[0] < total, "the killed workers never got to work"
     _drain(env)

@@ -1,13 +1,19 @@
 """The desk assistant: what a new request is about (its intent), and a reply to start from.
 
-A transparent rule set: weighted bilingual cue phrases per intent, the best-scoring intent wins, and
-no cue at all means "general". Agents see the intent and the suggested reply and edit before sending;
-the tests measure its accuracy on a labelled set it was not tuned on line by line.
+A small multinomial naive Bayes model over character n-grams (Chinese has no spaces; English words share
+stems) and English words, trained at first use on the bilingual cue phrases below and on example
+requests. A request that shares too little with anything it learnt is "general". Agents see the intent
+and the suggested reply and edit before sending; the tests measure accuracy on requests written apart
+from the training data.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
+from functools import lru_cache
+from itertools import pairwise
 
 INTENTS: dict[str, list[tuple[str, float]]] = {
     "not_received": [
@@ -193,23 +199,127 @@ INTENTS: dict[str, list[tuple[str, float]]] = {
         ("won't answer", 3),
     ],
 }
+
+# Example requests, one per line with its intent: the model's training data besides the cue phrases.
+EXAMPLES: list[tuple[str, str]] = [
+    ("快递显示已签收，但我根本没收到包裹", "not_received"),
+    ("等了两周还没到，物流一直不更新", "not_received"),
+    ("My parcel never arrived and tracking has not moved for 10 days", "not_received"),
+    ("It says delivered but I haven't received anything", "not_received"),
+    ("Where is my order? It was supposed to arrive last week", "not_received"),
+    ("包裹丢件了吧，一直没收到", "not_received"),
+    ("收到的时候杯子已经碎了", "damaged"),
+    ("外箱破损，里面的屏幕也裂了", "damaged"),
+    ("The box was crushed and the lamp inside is broken", "damaged"),
+    ("Arrived damaged, the glass is shattered", "damaged"),
+    ("The screen is cracked right out of the box", "damaged"),
+    ("瓶子漏液了，包装烂了", "damaged"),
+    ("耳机用了三天就没声音了", "quality"),
+    ("充电器充不进电，开不了机", "quality"),
+    ("The earbuds stopped working after a week", "quality"),
+    ("Faulty unit: it won't turn on at all", "quality"),
+    ("衣服洗了一次就掉色，还起球", "quality"),
+    ("The seam ripped after one wear, poor quality", "quality"),
+    ("还在保修期内，想申请维修", "quality"),
+    ("Need a repair under warranty, the fan makes noise and doesn't work", "quality"),
+    ("我买的是黑色，发错成白色了", "wrong_item"),
+    ("收到的型号不对，不是我买的那款", "wrong_item"),
+    ("You sent me the wrong size, I ordered L and got S", "wrong_item"),
+    ("Wrong item: I received a phone case instead of a charger", "wrong_item"),
+    ("This is not what I ordered", "wrong_item"),
+    ("少发了一件，只收到一个", "wrong_item"),
+    ("实物和图片差太多，与描述不符", "not_as_described"),
+    ("怀疑是假货，不是正品", "not_as_described"),
+    ("The bag looks nothing like the photos", "not_as_described"),
+    ("This is a fake, the logo is wrong and it's clearly counterfeit", "not_as_described"),
+    ("The listing said 100% cotton but it's polyester, misleading", "not_as_described"),
+    ("Not as described: advertised as waterproof but it isn't", "not_as_described"),
+    ("不想要了，七天无理由退货", "changed_mind"),
+    ("拍错了，想退掉", "changed_mind"),
+    ("I changed my mind, I'd like to return it", "changed_mind"),
+    ("Ordered by mistake, I don't want it anymore", "changed_mind"),
+    ("The shoes are too small, doesn't fit", "changed_mind"),
+    ("不喜欢这个颜色，不要了", "changed_mind"),
+    ("退款什么时候到账？已经一周了", "refund_status"),
+    ("商家同意了但钱还没退，退款进度怎么样", "refund_status"),
+    ("Still no refund after the return was received", "refund_status"),
+    ("When will I get my money back?", "refund_status"),
+    ("Where is my refund? It's been 10 days", "refund_status"),
+    ("I haven't been refunded yet", "refund_status"),
+    ("客服态度太差了，还骂人", "service"),
+    ("找了商家三天都不回复，一直不理人", "service"),
+    ("The seller was rude and blocked me", "service"),
+    ("No response from the shop for days, totally ignored", "service"),
+    ("Customer service was unprofessional and insulted me", "service"),
+    ("商家敷衍我，我要投诉", "service"),
+]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9']+")
+MIN_KNOWN = 2  # fewer known features than this and the request is "general"
 
 
 def language_of(text: str) -> str:
     return "zh" if _CJK.search(text) else "en"
 
 
-def scores(text: str) -> dict[str, float]:
+def features(text: str) -> list[str]:
+    """Chinese character uni- and bigrams; English words, word pairs and letter trigrams."""
     lowered = text.lower()
-    return {intent: sum(weight for cue, weight in cues if cue in lowered) for intent, cues in INTENTS.items()}
+    found: list[str] = []
+    for run in _CJK_RUN.findall(lowered):
+        found += list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
+    words = _WORD.findall(lowered)
+    found += [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in pairwise(words)]
+    for word in words:
+        padded = f"^{word}$"
+        found += [f"c:{padded[i : i + 3]}" for i in range(len(padded) - 2)]
+    return found
+
+
+class _Model:
+    """Multinomial naive Bayes with add-half smoothing and equal priors (the training mix is not the
+    mix of real requests)."""
+
+    def __init__(self, examples: list[tuple[str, str]]) -> None:
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for text, intent in examples:
+            counts[intent].update(features(text))
+        self.vocabulary = set().union(*counts.values())
+        size = len(self.vocabulary)
+        self.log_p: dict[str, dict[str, float]] = {}
+        self.unseen: dict[str, float] = {}
+        for intent, seen in counts.items():
+            total = sum(seen.values()) + 0.5 * size
+            self.log_p[intent] = {f: math.log((n + 0.5) / total) for f, n in seen.items()}
+            self.unseen[intent] = math.log(0.5 / total)
+
+    def scores(self, text: str) -> dict[str, float]:
+        known = [f for f in features(text) if f in self.vocabulary]
+        if len(known) < MIN_KNOWN:
+            return {}
+        return {
+            intent: sum(table.get(f, self.unseen[intent]) for f in known)
+            for intent, table in self.log_p.items()
+        }
+
+
+@lru_cache(maxsize=1)
+def model() -> _Model:
+    cues = [(cue, intent) for intent, phrases in INTENTS.items() for cue, _weight in phrases]
+    return _Model(cues + EXAMPLES)
+
+
+def scores(text: str) -> dict[str, float]:
+    """Log-likelihood of the text under each intent; empty when it shares too little with them."""
+    return model().scores(text)
 
 
 def classify(text: str) -> tuple[str, str]:
-    """(intent, language) of a shopper's text; "general" when nothing matches."""
+    """(intent, language) of a shopper's text; "general" when nothing it learnt applies."""
     ranked = scores(text)
     best = max(ranked, key=lambda k: ranked[k]) if ranked else "general"
-    return (best if ranked.get(best, 0) > 0 else "general"), language_of(text)
+    return best, language_of(text)
 
 
 REPLIES: dict[tuple[str, str], str] = {

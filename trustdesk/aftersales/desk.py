@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from trustdesk.aftersales.assistant import suggest_reply
 from trustdesk.aftersales.calendar import add_service_minutes
 from trustdesk.aftersales.flow import announce, open_deadline
 from trustdesk.aftersales.models import (
@@ -155,5 +156,39 @@ def queue(team: Team | None = None, *, agent: Any = None, include_finished: bool
 
 
 def canned_replies(intent: str, language: str) -> list[CannedReply]:
+    """The team's saved replies for this intent in the request's language (zh or en), else general ones."""
     rows = list(CannedReply.objects.filter(intent=intent, language=language))
     return rows or list(CannedReply.objects.filter(intent="general", language=language))
+
+
+def suggested_reply(intent: str, language: str) -> str:
+    """What the reply box starts with: the first canned reply, else the assistant's built-in text."""
+    rows = canned_replies(intent, language)
+    return rows[0].body if rows else suggest_reply(intent, language)
+
+
+def do_save_canned_reply(*, intent: str, language: str, title: str, body: str, actor: Actor) -> CannedReply:
+    """Create or replace the team's reply for an intent in one language (zh or en); audited."""
+    from trustdesk.aftersales.assistant import INTENTS
+
+    known = [*INTENTS, "general"]
+    if intent not in known:
+        raise ValidationFailed(
+            f"unknown intent {intent!r}; use one of {', '.join(known)}", code="unknown_intent"
+        )
+    if language not in ("zh", "en"):
+        raise ValidationFailed("language must be zh or en", code="unknown_language")
+    title, body = title.strip(), body.strip()
+    if not title or not body or len(title) > 100 or len(body) > 2000:
+        raise ValidationFailed("give a title (up to 100 characters) and a reply (up to 2,000)")
+    with transaction.atomic():
+        reply, created = CannedReply.objects.update_or_create(
+            intent=intent, language=language, defaults={"title": title, "body": body}
+        )
+        audit.record(
+            actor,
+            "aftersales.canned_reply_saved",
+            target=reply,
+            details={"intent": intent, "language": language, "created": created},
+        )
+    return reply

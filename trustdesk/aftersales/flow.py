@@ -8,10 +8,13 @@ case waits on the shopper, the merchant's clock is paused and later resumes with
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from trustdesk.aftersales.models import (
@@ -26,8 +29,10 @@ from trustdesk.aftersales.models import (
     Survey,
 )
 from trustdesk.core.actors import Actor
+from trustdesk.core.errors import InvalidTransition
 from trustdesk.core.statemachine import StateMachine
 from trustdesk.notifications import inapp, outbox
+from trustdesk.notifications.models import Notification
 
 S = CaseStatus
 CASE_FLOW: StateMachine[CaseEvent] = StateMachine(
@@ -106,49 +111,122 @@ def open_deadline(
     return Deadline.objects.create(case=case, kind=kind, party=party, started_at=now, due_at=due_at, **extra)
 
 
-def _settle_state_deadlines(case: Case, to: str, party: str, now: datetime) -> None:
-    running = Deadline.objects.filter(case=case, kind__in=STATE_KINDS, state=DeadlineState.OPEN)
-    for deadline in running:
-        if to == S.AWAITING_SHOPPER and deadline.kind == DeadlineKind.MERCHANT_RESPONSE:
+def _settle_state_deadlines(case_ids: list[int], to: str, party: str, now: datetime) -> None:
+    """Close the running state deadlines the move answers: met by the side that had to act, else moot."""
+    running = Deadline.objects.filter(case_id__in=case_ids, kind__in=STATE_KINDS, state=DeadlineState.OPEN)
+    if to == S.AWAITING_SHOPPER:
+        # The merchant's clock stops while the shopper is asked; it resumes with the time it had left.
+        for deadline in running.filter(kind=DeadlineKind.MERCHANT_RESPONSE):
             left = max(0, int((deadline.due_at - now).total_seconds()))
             Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.OPEN).update(
                 state=DeadlineState.PAUSED, paused_at=now, remaining_seconds=left
             )
-        elif party == deadline.party or deadline.party == Party.PLATFORM:
-            Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.OPEN).update(
-                state=DeadlineState.ACHIEVED, achieved_at=now
-            )
-        else:
-            Deadline.objects.filter(pk=deadline.pk, state=DeadlineState.OPEN).update(
-                state=DeadlineState.CANCELLED, cancelled_at=now
-            )
+    running.filter(party__in=(party, Party.PLATFORM)).update(state=DeadlineState.ACHIEVED, achieved_at=now)
+    running.update(state=DeadlineState.CANCELLED, cancelled_at=now)
 
 
-def _start_state_deadline(case: Case, to: str, now: datetime) -> None:
+def _start_state_deadlines(cases: list[Case], to: str, now: datetime) -> None:
     if to not in STATE_DEADLINES:
         return
     kind, party, length = STATE_DEADLINES[to]
-    if kind == DeadlineKind.APPEAL and case.appeal_count:
-        return
-    paused = Deadline.objects.filter(case=case, kind=kind, state=DeadlineState.PAUSED).first()
-    if paused is not None:
-        Deadline.objects.filter(pk=paused.pk).update(
-            state=DeadlineState.OPEN,
-            due_at=now + timedelta(seconds=paused.remaining_seconds or 0),
-            paused_at=None,
-            remaining_seconds=None,
-        )
-        return
-    # A reopened case starts the merchant's clock afresh; older paused clocks stay as history.
-    open_deadline(case, kind, party, now + length(case.policy), now)
+    if kind == DeadlineKind.APPEAL:
+        cases = [case for case in cases if not case.appeal_count]
+    paused: dict[int, Deadline] = {}
+    paused_rows = Deadline.objects.filter(
+        case_id__in=[case.pk for case in cases], kind=kind, state=DeadlineState.PAUSED
+    )
+    for deadline in paused_rows.order_by("-due_at", "-id"):
+        paused[deadline.case_id] = deadline  # the earliest wins, as it is written last
+    fresh = []
+    for case in cases:
+        held = paused.get(case.pk)
+        if held is not None:
+            Deadline.objects.filter(pk=held.pk).update(
+                state=DeadlineState.OPEN,
+                due_at=now + timedelta(seconds=held.remaining_seconds or 0),
+                paused_at=None,
+                remaining_seconds=None,
+            )
+        else:
+            fresh.append(
+                Deadline(case=case, kind=kind, party=party, started_at=now, due_at=now + length(case.policy))
+            )
+    Deadline.objects.bulk_create(fresh)
+
+
+def _payload(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    return {"case": case.pk, "order": case.order.external_id, "status": case.status, **data}
+
+
+def _recipients(case: Case, event_type: str, title: str) -> list[Notification]:
+    link = f"/aftersales/{case.pk}/"
+    kind = f"aftersales.{event_type}"
+    return [
+        Notification(kind=kind, title=title, link=link, shopper_id=case.shopper_id),
+        Notification(kind=kind, title=title, link=link, merchant_id=case.merchant_id),
+    ]
 
 
 def announce(case: Case, event_type: str, title: str, data: dict[str, Any], key: str) -> None:
-    payload = {"case": case.pk, "order": case.order.external_id, "status": case.status, **data}
-    outbox.enqueue(f"aftersales.{event_type}", payload, idempotency_key=key)
-    link = f"/aftersales/{case.pk}/"
-    inapp.notify(kind=f"aftersales.{event_type}", title=title, link=link, shopper=case.shopper)
-    inapp.notify(kind=f"aftersales.{event_type}", title=title, link=link, merchant=case.merchant)
+    outbox.enqueue(f"aftersales.{event_type}", _payload(case, data), idempotency_key=key)
+    inapp.notify_many(_recipients(case, event_type, title))
+
+
+def _after_moves(
+    moves: list[tuple[Case, CaseEvent]], to: str, party: str, now: datetime, reason: str
+) -> None:
+    """Everything a move does besides the state: deadlines, the survey, telling both sides."""
+    cases = [case for case, _event in moves]
+    _settle_state_deadlines([case.pk for case in cases], to, party, now)
+    _start_state_deadlines(cases, to, now)
+    if to in (S.RESOLVED, S.DECIDED, S.CLOSED):
+        surveyed = [case for case in cases if to != S.CLOSED or case.resolution]
+        Survey.objects.bulk_create(
+            [Survey(case=case, invited_at=now) for case in surveyed], ignore_conflicts=True
+        )
+    status_label = str(S(to).label)
+    event_type = f"case.{to}"
+    outbox.enqueue_many(
+        (f"aftersales.{event_type}", _payload(case, {"reason": reason}), f"case-event-{event.pk}")
+        for case, event in moves
+    )
+    inapp.notify_many(
+        [
+            note
+            for case, _event in moves
+            for note in _recipients(case, event_type, f"{case.number}: {status_label}")
+        ]
+    )
+
+
+def _updates(
+    to: str, party: str, now: datetime, extra: dict[str, Any] | None, case: Case | None = None
+) -> dict[str, Any]:
+    """Column updates of a move. Without `case` (bulk moves) "set if still empty" is a SQL expression."""
+
+    def unless_set(name: str) -> Any:
+        if case is None:
+            return Coalesce(F(name), Value(now))
+        return now if getattr(case, name) is None else getattr(case, name)
+
+    updates: dict[str, Any] = dict(extra or {})
+    if party in HUMAN_RESPONDERS:
+        updates.setdefault("first_response_at", unless_set("first_response_at"))
+    if to == S.RESOLVED or to == S.DECIDED:
+        updates.setdefault("resolved_at", now)
+    if to == S.CLOSED:
+        updates.setdefault("closed_at", now)
+        updates.setdefault("resolved_at", unless_set("resolved_at"))
+    return updates
+
+
+def _apply_in_memory(case: Case, updates: dict[str, Any], now: datetime) -> None:
+    for name, value in updates.items():
+        if isinstance(value, Coalesce):
+            if getattr(case, name) is None:
+                setattr(case, name, now)
+        else:
+            setattr(case, name, value)
 
 
 def transition(
@@ -164,15 +242,7 @@ def transition(
 ) -> CaseEvent:
     now = now or timezone.now()
     to = str(to)
-    updates = dict(extra or {})
-    if party in HUMAN_RESPONDERS and case.first_response_at is None:
-        updates["first_response_at"] = now
-    if to == S.RESOLVED or to == S.DECIDED:
-        updates.setdefault("resolved_at", now)
-    if to == S.CLOSED:
-        updates.setdefault("closed_at", now)
-        if case.resolved_at is None:
-            updates.setdefault("resolved_at", now)
+    updates = _updates(to, party, now, extra, case)
     # No savepoint of our own: a failure rolls back to the caller's transaction or savepoint.
     with transaction.atomic(savepoint=False):
         event = CASE_FLOW.move(
@@ -181,12 +251,65 @@ def transition(
         if abs((event.at - now).total_seconds()) > 1:  # an action dated by its caller (mirrored or simulated)
             CaseEvent.objects.filter(pk=event.pk).update(at=now)
             event.at = now
-        _settle_state_deadlines(case, to, party, now)
-        _start_state_deadline(case, to, now)
-        if to in (S.RESOLVED, S.DECIDED) or (to == S.CLOSED and case.resolution):
-            Survey.objects.get_or_create(case=case, defaults={"invited_at": now})
-        status_label = str(S(to).label)
-        announce(
-            case, f"case.{to}", f"{case.number}: {status_label}", {"reason": reason}, f"case-event-{event.pk}"
-        )
+        _after_moves([(case, event)], to, party, now, reason)
     return event
+
+
+def transition_many(
+    cases: list[Case],
+    to: str,
+    *,
+    party: str,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+) -> list[Case]:
+    """The same move for many cases at once (a deadline sweep); returns the cases that moved.
+
+    Set-based, with the same effects as `transition` per case: the cases are locked (PostgreSQL) and
+    re-read, those still in a state the move is allowed from change in one conditional UPDATE per
+    state, and their event rows, deadlines, surveys and notifications are written in bulk. A case that
+    changed state meanwhile is left alone.
+    """
+    to = str(to)
+    updates = _updates(to, party, now, extra)
+    moved: list[tuple[Case, CaseEvent]] = []
+    by_id = {case.pk: case for case in cases}
+    with transaction.atomic(savepoint=False):
+        current = (
+            Case.objects.select_for_update(of=("self",))
+            .filter(pk__in=list(by_id))
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        groups: dict[str, list[int]] = defaultdict(list)
+        for pk, status in current:
+            if to in CASE_FLOW.allowed(status):
+                groups[status].append(pk)
+        for status, ids in groups.items():
+            changed = Case.objects.filter(pk__in=ids, status=status).update(status=to, **updates)
+            if changed != len(ids):  # the rows are locked (PostgreSQL) or the writer is alone (SQLite)
+                raise InvalidTransition(f"{len(ids) - changed} cases changed state during a bulk move")
+            events = CaseEvent.objects.bulk_create(
+                CaseEvent(
+                    case_id=pk,
+                    from_state=status,
+                    to_state=to,
+                    actor_kind=actor.kind,
+                    actor_label=actor.label,
+                    actor_user_id=actor.user_id,
+                    reason=reason,
+                    data={"party": party},
+                    at=now,
+                )
+                for pk in ids
+            )
+            for pk, event in zip(ids, events, strict=True):
+                case = by_id[pk]
+                case.status = to
+                _apply_in_memory(case, updates, now)
+                moved.append((case, event))
+        if moved:
+            _after_moves(moved, to, party, now, reason)
+    return [case for case, _event in moved]

@@ -120,8 +120,10 @@ class Case(models.Model):
     reason = models.CharField(max_length=20, choices=Reason.choices)
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.AWAITING_MERCHANT)
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="aftersales_cases")
-    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.PROTECT, related_name="+")
+    # A case lives and dies with its order, as the order's payments do; a merchant or shopper with cases
+    # cannot be deleted.
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="aftersales_cases")
+    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     shopper = models.ForeignKey("accounts.Shopper", on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="+")
@@ -318,8 +320,8 @@ class RefundStatus(models.TextChoices):
 class Refund(models.Model):
     """Money owed back to the shopper for one order item; paid by the merchant or, failing that, us."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refunds")
-    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="refunds")
+    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.CASCADE, related_name="+")
     amount = amount_field()
     currency = currency_field()
     status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
@@ -347,7 +349,7 @@ class DepositDeduction(models.Model):
     """Platform advance compensation (先行赔付) recovered from the merchant's deposit — once per refund."""
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="+")
-    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="deduction")
+    refund = models.OneToOneField(Refund, on_delete=models.CASCADE, related_name="deduction")
     amount = amount_field()
     shortfall = amount_field(default=0)
     currency = currency_field()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("aftersales/new/<int:item_id>/", views.open_request, name="open"),
     path("aftersales/evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("aftersales/policies/", views.policies, name="policies"),
+    path("aftersales/canned-replies/", views.canned_replies, name="canned"),
 ]

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trustdesk.aftersales import arbitration, desk, evidence, refunds, services
-from trustdesk.aftersales.assistant import suggest_reply
 from trustdesk.aftersales.models import (
+    CannedReply,
     Case,
     CaseKind,
     CaseStatus,
@@ -72,8 +72,10 @@ def _visible(request: HttpRequest):
     return rows.none()
 
 
-def remaining(due_at) -> str:
-    seconds = int((due_at - timezone.now()).total_seconds())
+def remaining(due_at, seconds: int | None = None) -> str:
+    """The countdown both sides see; `seconds` is the time a paused clock kept."""
+    if seconds is None:
+        seconds = int((due_at - timezone.now()).total_seconds())
     if seconds <= 0:
         return _("due now")
     days, rest = divmod(seconds, 86400)
@@ -131,7 +133,12 @@ def _case_for(request: HttpRequest, pk: int) -> Case:
 def _context(request: HttpRequest, case: Case, who: Who | None) -> dict[str, object]:
     staff = request.user.has_perm("accounts.use_console")
     deadlines = [
-        {"d": d, "left": remaining(d.due_at) if d.state == DeadlineState.OPEN else ""}
+        {
+            "d": d,
+            "left": remaining(d.due_at) if d.state == DeadlineState.OPEN else "",
+            # While the case waits on the shopper the merchant's clock stands still: show what it kept.
+            "kept": remaining(d.due_at, d.remaining_seconds or 0) if d.state == DeadlineState.PAUSED else "",
+        }
         for d in case.deadlines.all().order_by("started_at", "id")
     ]
     return {
@@ -147,7 +154,8 @@ def _context(request: HttpRequest, case: Case, who: Who | None) -> dict[str, obj
         "decisions": case.decisions.all(),
         "events": case.events.all(),
         "outcomes": Outcome.choices,
-        "suggestion": suggest_reply(case.intent or "general", case.language) if staff else "",
+        "suggestion": desk.suggested_reply(case.intent or "general", case.language) if staff else "",
+        "canned": desk.canned_replies(case.intent or "general", case.language) if staff else [],
         "agents": case.team.members.all() if case.team else [],
     }
 
@@ -316,3 +324,31 @@ def policies(request: HttpRequest) -> HttpResponse:
     rows = [(p, [(name, getattr(p, name)) for name in POLICY_FIELDS]) for p in Policy.objects.all()]
     context = {"policies": rows, "error": error}
     return render(request, "aftersales/policies.html", context, status=422 if error else 200)
+
+
+@requires("aftersales.edit_policy")
+def canned_replies(request: HttpRequest) -> HttpResponse:
+    from trustdesk.aftersales.assistant import INTENTS
+
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        try:
+            desk.do_save_canned_reply(
+                intent=post.get("intent", ""),
+                language=post.get("language", ""),
+                title=post.get("title", ""),
+                body=post.get("body", ""),
+                actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Reply saved; agents see it from now on."))
+            return redirect("aftersales:canned")
+    context = {
+        "replies": CannedReply.objects.all(),
+        "intents": [*INTENTS, "general"],
+        "error": error,
+    }
+    return render(request, "aftersales/canned.html", context, status=422 if error else 200)

@@ -26,6 +26,14 @@ def notify(
     )
 
 
+def notify_many(notifications: list[Notification]) -> list[Notification]:
+    """Many notifications in one insert (bulk moves); each must name a recipient, as for `notify`."""
+    for note in notifications:
+        if note.user_id is None and note.shopper_id is None and note.merchant_id is None:
+            raise ValueError("a notification needs a recipient: user, shopper or merchant")
+    return Notification.objects.bulk_create(notifications)
+
+
 def addressed_to(user: Any) -> Any:
     """Notifications addressed to this login directly or through its shopper or merchant."""
     condition = Q(user=user)

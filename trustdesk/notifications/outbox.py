@@ -7,6 +7,7 @@ message never existed; if it commits, the message will be delivered (at least on
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -46,3 +47,26 @@ def enqueue(event_type: str, payload: dict[str, Any], *, idempotency_key: str | 
                 raise
             # Already queued under this key: a retried request must not notify twice.
     return written
+
+
+def enqueue_many(messages: Iterable[tuple[str, dict[str, Any], str]]) -> int:
+    """`enqueue` for many (event type, payload, idempotency key) at once: one read, one insert.
+
+    For bulk moves such as a deadline sweep. A key already queued for an endpoint is skipped silently,
+    as in `enqueue`; every key here must be non-empty so that a retried sweep cannot notify twice.
+    """
+    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+    rows = []
+    for event_type, payload, key in messages:
+        if not key:
+            raise ValueError("enqueue_many needs an idempotency key for every message")
+        body = None
+        for endpoint in endpoints:
+            if _subscribed(endpoint, event_type):
+                body = body if body is not None else _jsonable(payload)
+                rows.append(
+                    OutboxMessage(endpoint=endpoint, event_type=event_type, payload=body, idempotency_key=key)
+                )
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
