@@ -2,6 +2,17 @@
 naive way (ORM COUNT queries over the event table per feature) as the baseline in the same run; then
 the flat-cost check — p99 with many stored events against p99 with few.
 
+Events follow bench/risk_common.py's mix (logins, orders, payments, a few refunds and messages) and
+are decided by 30 active rules. decide() is measured one event per call (each its own transaction)
+and in batches of 500 (as the batch API calls it).
+
+History is what a marketplace accumulates at a steady pace: the small history's events lie within the
+last 30 days, and those of its last 8 days also feed the counters of both backends (through the
+backends themselves; older counters are pruned by housekeeping, or expire in Redis). The large history
+adds the rest of the million *before* those 30 days (up to 400 days back), so both runs see the same
+recent traffic and only the amount of stored history differs — which is what "cost per event must
+not grow with history" is about.
+
 Run against a throw-away database:
   TRUSTDESK_DEBUG=true TRUSTDESK_VAR_DIR=$(mktemp -d) REDIS_URL=redis://127.0.0.1:6379/9 \
       .venv/bin/python bench/bench_risk_decide.py [events] [small-history] [large-history]
@@ -15,49 +26,45 @@ import random
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trustdesk.settings")
+os.environ.setdefault("TRUSTDESK_CACHE_PREFIX", "bench-decide")
 import django
 
 django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from risk_common import add_rules, analyse, event_body, percentile, reset_risk_tables  # noqa: E402
 
 from trustdesk.risk import decisions, features, ruleset  # noqa: E402
 from trustdesk.risk.engine import NO_LISTS  # noqa: E402
-from trustdesk.risk.events import Event  # noqa: E402
+from trustdesk.risk.events import Event, validate_one  # noqa: E402
 from trustdesk.risk.features.base import FEATURES  # noqa: E402
-from trustdesk.risk.models import RiskEvent, Rule  # noqa: E402
+from trustdesk.risk.models import RiskEvent  # noqa: E402
 
 NOW = timezone.now()
-TYPES = ["order.created", "payment.attempted", "payment.failed", "login.succeeded", "refund.requested"]
+COUNTED_DAYS = 8
 
 
-def make_event(i: int, rng: random.Random, prefix: str) -> Event:
-    return Event(
-        id=f"{prefix}-{i}",
-        type=rng.choice(TYPES),
-        occurred_at=NOW - timedelta(seconds=rng.randint(0, 3600)),
-        user=f"u{rng.randint(0, 20_000)}",
-        device=f"d{rng.randint(0, 15_000)}",
-        ip=f"10.0.{rng.randint(0, 255)}.{rng.randint(0, 255)}",
-        payment_fingerprint=f"c{rng.randint(0, 15_000)}",
-        address=f"a{rng.randint(0, 15_000)}",
-        merchant=f"m{rng.randint(0, 300)}",
-        order=f"o{i}",
-        amount=round(rng.random() * 1000, 2),
-    )
+def make_event(i: int, rng: random.Random, prefix: str, at=None) -> Event:
+    event = validate_one(event_body(i, rng, prefix, at))
+    assert isinstance(event, Event), event
+    return event
 
 
-def store_history(count: int, start: int) -> None:
+def store_history(count: int, start: int, days: tuple[int, int] = (0, 30)) -> None:
+    """`count` stored events between `days` ago; those of the last 8 days also feed the counters
+    of both backends, through the backends themselves."""
     rng = random.Random(start)
-    batch = []
+    batch: list[RiskEvent] = []
+    recent: list[Event] = []
     for i in range(start, start + count):
-        e = make_event(i, rng, "h")
-        e.occurred_at = NOW - timedelta(seconds=rng.randint(0, 30 * 86400))
+        e = make_event(i, rng, "h", NOW - timedelta(seconds=rng.randint(days[0] * 86400, days[1] * 86400)))
         batch.append(
             RiskEvent(
                 event_id=e.id,
@@ -70,14 +77,30 @@ def store_history(count: int, start: int) -> None:
                 address=e.address,
                 merchant=e.merchant,
                 order=e.order,
-                amount=e.amount,
+                amount=e.amount_exact,
                 decision="allow",
             )
         )
+        if e.occurred_at >= NOW - timedelta(days=COUNTED_DAYS):
+            recent.append(e)
         if len(batch) == 5000:
-            RiskEvent.objects.bulk_create(batch)
-            batch = []
-    RiskEvent.objects.bulk_create(batch)
+            _flush(batch, recent)
+            batch, recent = [], []
+    _flush(batch, recent)
+
+
+def _flush(batch: list[RiskEvent], recent: list[Event]) -> None:
+    with transaction.atomic():
+        decisions._insert(batch)
+        for backend in backends():
+            backend.apply_batch(recent)
+
+
+def backends() -> list:
+    found = [features._backend_for("")]
+    if os.environ.get("REDIS_URL"):
+        found.append(features._backend_for(os.environ["REDIS_URL"]))
+    return found
 
 
 def naive_features(event: Event) -> dict[str, float]:
@@ -125,82 +148,83 @@ def naive_decide(event: Event) -> None:
         )
 
 
-def measure(label: str, fn, events) -> tuple[float, float]:
+def measure(label: str, fn, items, per_call: int = 1) -> tuple[float, float]:
     latencies = []
     start = time.perf_counter()
-    for event in events:
+    for item in items:
         t0 = time.perf_counter()
-        fn(event)
+        fn(item)
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
     latencies.sort()
-    rate, p99 = len(events) / elapsed, latencies[int(len(latencies) * 0.99) - 1] * 1000
-    p50 = latencies[len(latencies) // 2] * 1000
-    print(f"{label:<52} {rate:>8,.0f} events/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+    rate = len(items) * per_call / elapsed
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    unit = "per event" if per_call == 1 else f"per batch of {per_call}"
+    print(f"{label:<60} {rate:>8,.0f} events/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms ({unit})")
     return rate, p99
 
 
-def use_backend(redis_url: str) -> str:
-    settings.REDIS_URL = redis_url
-    features._backend_for.cache_clear()
-    backend = features.backend()
-    backend.clear()
-    return backend.name
+def use_backend(name: str) -> None:
+    settings.REDIS_URL = os.environ.get("REDIS_URL", "") if name == "redis" else ""
 
 
-def add_rules() -> None:
-    from trustdesk.core.actors import Actor
-
-    actor = Actor.system("bench")
-    if Rule.objects.exists():
-        return
-    for i in range(30):
-        version = ruleset.do_save_version(
-            actor=actor,
-            name=f"r{i}",
-            condition=f"event.amount > {100 + i}.0 && features.user_orders_1h >= {i % 5 + 2}",
-            action="review",
-            reason=f"rule {i}",
+def decide_runs(names: list[str], n: int, rng: random.Random, tag: str) -> dict[str, tuple[float, float]]:
+    results = {}
+    for name in names:
+        use_backend(name)
+        singles = [make_event(i, rng, f"{name}-{tag}-1") for i in range(n)]
+        results[f"{name} single"] = measure(
+            f"decide() one event per call [{name}], {tag}", lambda e: decisions.decide([e]), singles
         )
-        ruleset.do_set_mode(version, "active", actor=actor)
+        events = [make_event(i, rng, f"{name}-{tag}-b") for i in range(n)]
+        batches = [events[i : i + 500] for i in range(0, len(events), 500)]
+        results[f"{name} batch"] = measure(
+            f"decide() batches of 500 [{name}], {tag}", decisions.decide, batches, per_call=500
+        )
+    return results
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     small = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     large = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
-    redis_url = os.environ.get("REDIS_URL", "")
+    names = ["database", "redis"] if os.environ.get("REDIS_URL") else ["database"]
     call_command("migrate", verbosity=0)
-    RiskEvent.objects.all().delete()
+    reset_risk_tables()
+    for backend in backends():
+        backend.clear()
     add_rules()
-    print(f"database: {connection.vendor}; {n} events per run; 30 active rules")
+    print(
+        f"database: {connection.vendor}; {n} events per run; 30 active rules; "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
     store_history(small, 0)
+    analyse()
     rng = random.Random(9)
-    results = {}
-    for name in ["database", "redis"] if redis_url else ["database"]:
-        use_backend(redis_url if name == "redis" else "")
-        events = [make_event(i, rng, f"{name}-small") for i in range(n)]
-        results[name] = measure(
-            f"decide() [{name} features], {small:,} stored", lambda e: decisions.decide([e]), events
-        )
-    use_backend("")
+    at_small = decide_runs(names, n, rng, f"{small:,} stored")
+    use_backend("database")
     naive_events = [make_event(i, rng, "naive-small") for i in range(max(500, n // 5))]
     naive = measure(f"baseline: naive ORM COUNTs, {small:,} stored", naive_decide, naive_events)
-    for name, (rate, _) in results.items():
-        print(f"speed-up of decide() [{name}] over the naive way: {rate / naive[0]:.1f}×")
-    best = "redis" if redis_url else "database"
+    for key, (rate, _) in at_small.items():
+        print(f"speed-up of decide() {key} over the naive way: {rate / naive[0]:.1f}×")
     print(f"storing history up to {large:,} events …", flush=True)
-    store_history(large - RiskEvent.objects.count(), small + 10 * n)
-    use_backend(redis_url if best == "redis" else "")
-    events = [make_event(i, rng, f"{best}-large") for i in range(n)]
-    _, p99_large = measure(
-        f"decide() [{best} features], {large:,} stored", lambda e: decisions.decide([e]), events
-    )
-    ratio = p99_large / results[best][1]
-    print(f"flat cost: p99 with {large:,} / p99 with {small:,} = {ratio:.2f} (target ≤ 1.2)")
+    started = time.perf_counter()
+    store_history(large - RiskEvent.objects.count(), small + 10 * n, days=(30, 400))
+    analyse()
+    print(f"… stored and analysed in {time.perf_counter() - started:.0f} s", flush=True)
+    at_large = decide_runs(names, n, rng, f"{large:,} stored")
+    for key in at_small:
+        ratio = at_large[key][1] / at_small[key][1]
+        print(f"flat cost, decide() {key}: p99 at {large:,} / p99 at {small:,} = {ratio:.2f} (target ≤ 1.2)")
+    use_backend("database")
     naive_more = [make_event(i, rng, "naive-large") for i in range(len(naive_events))]
     naive_large = measure(f"baseline: naive ORM COUNTs, {large:,} stored", naive_decide, naive_more)
-    print(f"naive way: p99 ratio {naive_large[1] / naive[1]:.2f}")
+    print(f"naive way: p99 ratio {naive_large[1] / naive[1]:.2f}; speed-up of decide() at {large:,}:")
+    for key, (rate, _) in at_large.items():
+        print(f"  {key}: {rate / naive_large[0]:.1f}×")
+    decided = RiskEvent.objects.exclude(event_id__startswith="h-")
+    mix = {d: decided.filter(decision=d).count() for d in ("allow", "review", "block")}
+    print(f"decisions made: {mix}; load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

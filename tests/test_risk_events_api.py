@@ -78,6 +78,10 @@ def test_bad_events_are_refused_with_a_code_and_nothing_is_stored(api, event, co
     assert body["message"]
     assert not RiskEvent.objects.exists()
     assert not FeatureCounter.objects.exists()
+    # Nothing was counted in whichever feature backend runs (Redis too): the next event is the first.
+    status, _body = api.post("/events", order("x-1", user="u"))
+    assert status == 200
+    assert RiskEvent.objects.get(event_id="x-1").features["user_orders_1h"] == 1
 
 
 def test_one_bad_event_refuses_the_whole_batch_with_per_event_errors(api):
@@ -90,6 +94,10 @@ def test_one_bad_event_refuses_the_whole_batch_with_per_event_errors(api):
     ]
     assert not RiskEvent.objects.exists()
     assert not FeatureCounter.objects.exists()
+    # The valid events of the refused batch were not counted nor marked as seen: resent, they count once.
+    status, body = api.post("/events", {"events": [order("ok-1"), order("ok-2")]})
+    assert status == 200 and [r["event_id"] for r in body["results"]] == ["ok-1", "ok-2"]
+    assert RiskEvent.objects.get(event_id="ok-2").features["user_orders_1h"] == 2
 
 
 def test_oversized_batches_and_malformed_json_are_refused(api):

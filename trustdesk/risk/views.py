@@ -117,7 +117,13 @@ def rules(request: HttpRequest) -> HttpResponse:
             version = ruleset.do_save_version(actor=actor, **form)
             return redirect("risk:version", pk=version.pk)
         except DomainError as exc:
-            error = {"message": exc.message, **(exc.details or {})}
+            error = {**(exc.details or {}), "message": exc.message}
+            line, column = error.get("line"), error.get("column")
+            if isinstance(line, int) and isinstance(column, int):
+                # The offending line with a caret under the column, as a compiler would show it.
+                lines = form["condition"].splitlines() or [""]
+                text = lines[min(line, len(lines)) - 1]
+                error["pointer"] = f"{text}\n{' ' * (column - 1)}^"
     context = {
         "rules": Rule.objects.prefetch_related("versions"),
         "form": form,

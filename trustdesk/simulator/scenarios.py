@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from trustdesk.merchants.models import Merchant
-from trustdesk.simulator import aftersales, governance, marketplace, trading
+from trustdesk.simulator import aftersales, attacks, governance, marketplace, trading
 from trustdesk.simulator.world import PREFIX, Config, SimulationError, World
 
 Scenario = Callable[[World], None]
@@ -23,6 +23,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     governance.warn_late_shippers,
     governance.admit_applicants,
     governance.list_violations,
+    attacks.scenario,
     aftersales.play,
 )
 

@@ -5,6 +5,7 @@ Call inside the transaction that stores the event, so a rolled-back event leaves
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -35,6 +36,9 @@ class DatabaseBackend:
             if first_time:
                 self._update(cursor, found)
             return self._read(cursor, found)
+
+    def apply_batch(self, events: Sequence[Event]) -> list[dict[str, float]]:
+        return [self.apply(event, True) for event in events]
 
     def _update(self, cursor: Any, found: list[Touch]) -> None:
         counts = [(t.key, t.bucket, t.value) for t in found if t.update and t.spec.agg != "distinct"]

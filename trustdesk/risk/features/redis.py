@@ -1,13 +1,15 @@
 """The Redis feature backend: one Lua call per event updates and reads every counter it touches.
 
 Counters are plain keys per (feature key, bucket) with a time-to-live of the window plus one bucket,
-so Redis forgets old buckets by itself. Distinct counts use HyperLogLogs (exact for the small
-cardinalities rules look at, about 1% error beyond). The first line of the script marks the event id
-as seen, so an event resent after a crash is never counted twice.
+so Redis forgets old buckets by itself. Distinct counts use a sorted set per entity (member -> last
+seen), trimmed to the window. The first line of the script marks the event id as seen, so an event
+resent after a crash is never counted twice. A batch goes in one pipelined round trip.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -17,25 +19,33 @@ from trustdesk.risk.features.base import BUCKETS_PER_WINDOW, Touch, empty_featur
 if TYPE_CHECKING:
     from trustdesk.risk.events import Event
 
-# ARGV: seen-key, seen-ttl, then per touch: kind (c|s|d), key, bucket, step, update (0|1), ttl, value.
+# ARGV: seen-key, seen-ttl, the event's time (epoch seconds), then the touches as one JSON array of
+# [kind (c|s|d), key, bucket, step, update (0|1), ttl, value, window seconds]: one argument instead of
+# eight per touch keeps the client's encoding cheap. The reply is one string, "fresh,value,value,…".
+#
+# Counts and sums: one counter per bucket, the window's value the sum of its last BUCKETS buckets.
+# Distinct counts: one sorted set per entity of member -> last time seen, trimmed to the window on
+# each update; ZCOUNT over the window is exact, and bounded by the members active in one window.
+# (HyperLogLogs per bucket were tried first: PFCOUNT merging ten dense ones cost more than
+# everything else an event does.)
 _SCRIPT = """
-local n = tonumber(ARGV[1])
-local fresh = redis.call('SET', ARGV[2], '1', 'NX', 'EX', ARGV[3])
-local out = {fresh and 1 or 0}
-local i = 4
-for t = 1, n do
-  local kind, key, bucket, step = ARGV[i], ARGV[i+1], tonumber(ARGV[i+2]), tonumber(ARGV[i+3])
-  local update, ttl, value = ARGV[i+4] == '1' and fresh, ARGV[i+5], ARGV[i+6]
-  i = i + 7
-  local keys = {}
-  for b = 0, BUCKETS - 1 do keys[#keys + 1] = key .. ':' .. (bucket - b * step) end
+local fresh = redis.call('SET', ARGV[1], '1', 'NX', 'EX', ARGV[2])
+local at = tonumber(ARGV[3])
+local out = {fresh and '1' or '0'}
+for _, t in ipairs(cjson.decode(ARGV[4])) do
+  local kind, key, bucket, step, ttl, value = t[1], t[2], t[3], t[4], t[6], t[7]
+  local update = t[5] == 1 and fresh
   if kind == 'd' then
+    local since = at - t[8]
     if update then
-      redis.call('PFADD', keys[1], value)
-      redis.call('EXPIRE', keys[1], ttl)
+      redis.call('ZADD', key, 'GT', at, value)
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%d', since))
+      redis.call('EXPIRE', key, ttl)
     end
-    out[#out + 1] = redis.call('PFCOUNT', unpack(keys))
+    out[#out + 1] = tostring(redis.call('ZCOUNT', key, string.format('%d', since), '+inf'))
   else
+    local keys = {}
+    for b = 0, BUCKETS - 1 do keys[#keys + 1] = key .. ':' .. string.format('%d', bucket - b * step) end
     if update then
       if kind == 's' then redis.call('INCRBYFLOAT', keys[1], value)
       else redis.call('INCR', keys[1]) end
@@ -48,10 +58,11 @@ for t = 1, n do
     out[#out + 1] = tostring(total)
   end
 end
-return out
+return table.concat(out, ',')
 """.replace("BUCKETS", str(BUCKETS_PER_WINDOW))
 
 SEEN_TTL = 8 * 86400
+_KIND = {"count": "c", "sum": "s", "distinct": "d"}
 
 
 class RedisBackend:
@@ -63,24 +74,37 @@ class RedisBackend:
         self.script = self.client.register_script(_SCRIPT)
 
     def _args(self, event: Event, found: list[Touch]) -> list[Any]:
-        args: list[Any] = [len(found), f"{self.prefix}seen:{event.id}", SEEN_TTL]
+        touches_ = []
         for t in found:
-            kind = {"count": "c", "sum": "s", "distinct": "d"}[t.spec.agg]
-            value = t.member if kind == "d" else (repr(t.value) if kind == "s" else 1)
+            kind = _KIND[t.spec.agg]
+            value = t.member if kind == "d" else (t.value if kind == "s" else 1)
             ttl = t.spec.seconds + t.spec.step
-            args += [kind, self.prefix + t.key, t.bucket, t.spec.step, int(t.update), ttl, value]
-        return args
+            touches_.append(
+                [kind, self.prefix + t.key, t.bucket, t.spec.step, int(t.update), ttl, value, t.spec.seconds]
+            )
+        at = int(event.occurred_at.timestamp())
+        return [f"{self.prefix}seen:{event.id}", SEEN_TTL, at, json.dumps(touches_, separators=(",", ":"))]
+
+    @staticmethod
+    def _values(found: list[Touch], reply: bytes) -> dict[str, float]:
+        values = empty_features()
+        for t, raw in zip(found, reply.split(b",")[1:], strict=True):
+            values[t.spec.name] = round(float(raw), 2) if t.spec.agg == "sum" else int(float(raw))
+        return values
 
     def apply(self, event: Event, first_time: bool) -> dict[str, float]:
         found = touches(event)
-        result = self.script(args=self._args(event, found))
-        values = empty_features()
-        for t, raw in zip(found, result[1:], strict=True):
-            if t.spec.agg == "sum":
-                values[t.spec.name] = round(float(raw), 2)
-            else:
-                values[t.spec.name] = int(float(raw))
-        return values
+        return self._values(found, self.script(args=self._args(event, found)))
+
+    def apply_batch(self, events: Sequence[Event]) -> list[dict[str, float]]:
+        """One round trip for a whole batch; Redis runs the scripts in order, so each event sees the
+        ones before it exactly as if they had been sent one by one."""
+        found = [touches(event) for event in events]
+        pipe = self.client.pipeline(transaction=False)
+        for event, touched in zip(events, found, strict=True):
+            self.script(args=self._args(event, touched), client=pipe)
+        replies = pipe.execute()
+        return [self._values(t, r) for t, r in zip(found, replies, strict=True)]
 
     def forget_seen(self, event_id: str) -> None:
         """Undo the seen-mark of an event whose decision could not be stored, so a resend counts."""

@@ -1,0 +1,219 @@
+"""HTTP POST /api/v1/events against a real server: gunicorn (2 workers × 4 threads, as `trustdesk serve`
+runs it) on this machine, with 30 active rules, in production settings (DEBUG off).
+
+Measures, in one run: single events (8 connections), batches of 500 (2 connections), and as the
+baseline the cheapest authenticated call of the same API, GET /api/v1/events/{id}. The load generator
+is a small asyncio client in this process, so it takes CPU from the same two cores as the server.
+
+Run on SQLite (a fresh database in a temporary directory, database feature backend):
+  .venv/bin/python bench/bench_risk_http.py [singles] [batches]
+On PostgreSQL + Redis (a scratch database; everything in it is deleted):
+  DATABASE_URL=postgres://…/scratch REDIS_URL=redis://127.0.0.1:6379/9 \
+      .venv/bin/python bench/bench_risk_http.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if not os.environ.get("DATABASE_URL"):
+    os.environ["TRUSTDESK_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-http-")
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "trustdesk.settings",
+        "TRUSTDESK_DEBUG": "false",
+        "TRUSTDESK_SECRET_KEY": secrets.token_urlsafe(40),
+        "TRUSTDESK_PII_KEY": os.environ.get("TRUSTDESK_PII_KEY", ""),
+        "TRUSTDESK_PII_INDEX_KEY": secrets.token_urlsafe(32),
+        "TRUSTDESK_ALLOWED_HOSTS": "127.0.0.1",
+        "TRUSTDESK_CACHE_PREFIX": "bench-http",
+    }
+)
+if not os.environ["TRUSTDESK_PII_KEY"]:
+    from cryptography.fernet import Fernet
+
+    os.environ["TRUSTDESK_PII_KEY"] = Fernet.generate_key().decode()
+
+import django  # noqa: E402
+
+django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from risk_common import add_rules, event_body, percentile, reset_risk_tables  # noqa: E402
+
+from trustdesk.accounts.services import do_create_token  # noqa: E402
+from trustdesk.core.actors import Actor  # noqa: E402
+from trustdesk.risk.features import backend  # noqa: E402
+
+WORKERS, THREADS = 2, 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare() -> str:
+    call_command("migrate", verbosity=0)
+    # A scratch database: start from no events, so runs compare.
+    reset_risk_tables()
+    backend().clear()
+    add_rules()
+    _token, bearer = do_create_token("bench-http", "risk:events,risk:read", actor=Actor.system("bench"))
+    connections.close_all()
+    return bearer
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "trustdesk.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={WORKERS}",
+        f"--threads={THREADS}",
+        "--worker-class=gthread",
+        "--keep-alive=30",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def request(method: str, path: str, bearer: str, body: bytes = b"") -> bytes:
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _connection(port: int, queue: list[bytes], latencies: list[float], failures: list[str]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while queue:
+            payload = queue.pop()
+            started = time.perf_counter()
+            writer.write(payload)
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode().partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if b" 200 " not in status_line:
+                failures.append(status_line.decode().strip() + " " + body[:200].decode(errors="replace"))
+    finally:
+        writer.close()
+
+
+def load(port: int, payloads: list[bytes], connections_: int) -> tuple[float, list[float], list[str]]:
+    queue = list(reversed(payloads))
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def run() -> None:
+        await asyncio.gather(*(_connection(port, queue, latencies, failures) for _ in range(connections_)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - started, sorted(latencies), failures
+
+
+def report(
+    label: str, count: int, elapsed: float, latencies: list[float], failures: list[str]
+) -> tuple[float, float]:
+    rate = count / elapsed
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    print(f"{label:<58} {rate:>9,.0f} events/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
+    if failures:
+        print(f"  {len(failures)} failed, first: {failures[0]}")
+    return rate, p99
+
+
+def main() -> None:
+    singles = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
+    batches = int(sys.argv[2]) if len(sys.argv) > 2 else 80
+    bearer = prepare()
+    features = "redis" if settings.REDIS_URL else "database"
+    print(
+        f"database: {connection.vendor}; features: {features}; gunicorn {WORKERS} workers × {THREADS} "
+        f"threads; 30 active rules; load average before: {os.getloadavg()[0]:.2f}"
+    )
+    rng = random.Random(4)
+    port = free_port()
+    server = start_server(port)
+    try:
+        warm = [
+            request("POST", "/api/v1/events", bearer, json.dumps(event_body(i, rng, "w")).encode())
+            for i in range(300)
+        ]
+        load(port, warm, 8)
+        bodies = [json.dumps(event_body(i, rng, "s")).encode() for i in range(singles)]
+        elapsed, latencies, failures = load(
+            port, [request("POST", "/api/v1/events", bearer, b) for b in bodies], 8
+        )
+        single_rate, single_p99 = report(
+            "POST /events, single events (8 connections)", singles, elapsed, latencies, failures
+        )
+        batch_bodies = [
+            json.dumps({"events": [event_body(b * 500 + i, rng, "b") for i in range(500)]}).encode()
+            for b in range(batches)
+        ]
+        elapsed, latencies, failures = load(
+            port, [request("POST", "/api/v1/events", bearer, b) for b in batch_bodies], 2
+        )
+        batch_rate, _ = report(
+            "POST /events, batches of 500 (2 connections; p = per batch)",
+            batches * 500,
+            elapsed,
+            latencies,
+            failures,
+        )
+        reads = [request("GET", f"/api/v1/events/s-{rng.randrange(singles)}", bearer) for _ in range(singles)]
+        elapsed, latencies, failures = load(port, reads, 8)
+        read_rate, _ = report(
+            "baseline: GET /events/{id} (8 connections)", singles, elapsed, latencies, failures
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"single POST / baseline GET: {single_rate / read_rate:.2f}×; "
+        f"batched / single: {batch_rate / single_rate:.1f}×"
+    )
+    met_single = single_rate >= 1500 and single_p99 <= 25
+    print(f"target ≥ 1,500 single events/s with p99 ≤ 25 ms: {'met' if met_single else 'NOT met'}")
+    print(f"target ≥ 20,000 events/s in batches of 500: {'met' if batch_rate >= 20_000 else 'NOT met'}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
