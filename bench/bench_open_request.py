@@ -4,8 +4,12 @@ Starts gunicorn on 127.0.0.1 against a throw-away database holding delivered ord
 `POST /api/v1/aftersales/cases` at 200 requests/s (a bounded open loop: each request leaves at its
 scheduled time, whatever happened to the previous ones) and reports p50/p99. The baseline, measured in
 the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read. The server
-runs with DEBUG off, as in production, sized like `trustdesk serve` (TRUSTDESK_WEB_WORKERS, default 2,
-and TRUSTDESK_WEB_THREADS, default 4); the load generator shares the machine with it.
+runs with DEBUG off, as in production, sized exactly as `trustdesk serve` sizes it (its
+`gunicorn_options`: TRUSTDESK_WEB_WORKERS, default 2, and TRUSTDESK_WEB_THREADS, default 1); the load
+generator shares the machine with it.
+
+For PostgreSQL set DATABASE_URL to an empty database (created afresh for each run: the seeding
+refuses to create its token twice).
 
   TRUSTDESK_DEBUG=true TRUSTDESK_VAR_DIR=$(mktemp -d) \
       .venv/bin/python bench/bench_open_request.py [seconds] [rate]
@@ -43,6 +47,7 @@ from django.utils import timezone  # noqa: E402
 from trustdesk.accounts import services as accounts  # noqa: E402
 from trustdesk.aftersales import loadfixture  # noqa: E402
 from trustdesk.core.actors import Actor  # noqa: E402
+from trustdesk.simulator.management.commands.serve import gunicorn_options  # noqa: E402
 
 _local = threading.local()
 
@@ -107,6 +112,8 @@ def main() -> None:
     items = loadfixture._orders("http", count, shopper, shop, listing, timezone.now() - timedelta(days=1))
     _token, bearer = accounts.do_create_token("bench-http", "all", actor=Actor.system("bench"))
     port = free_port()
+    sizing = gunicorn_options(f"127.0.0.1:{port}")
+    print(f"server: gunicorn {sizing['workers']} workers × {sizing['threads']} threads")
     server = subprocess.Popen(  # noqa: S603 (our own command line)
         [
             sys.executable,
@@ -114,11 +121,11 @@ def main() -> None:
             "gunicorn",
             "trustdesk.wsgi",
             "-b",
-            f"127.0.0.1:{port}",
+            sizing["bind"],
             "-w",
-            os.environ.get("TRUSTDESK_WEB_WORKERS", "2"),
+            str(sizing["workers"]),
             "--threads",
-            os.environ.get("TRUSTDESK_WEB_THREADS", "4"),
+            str(sizing["threads"]),
             "--log-level",
             "warning",
         ],

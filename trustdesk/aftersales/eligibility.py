@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from trustdesk.aftersales.models import FINISHED, Case, CaseKind, Reason, Refund, RefundStatus
 from trustdesk.orders.models import OrderItem, OrderStatus
@@ -54,15 +54,72 @@ def window_end(delivered_at: datetime, days: int) -> datetime:
     return datetime.combine(delivered_day + timedelta(days=days + 1), datetime.min.time(), zone)
 
 
-def refundable_left(item: OrderItem) -> Decimal:
+@dataclass(frozen=True)
+class Claims:
+    """What is already claimed on an item, read together with it (see `with_claims`)."""
+
+    open_case_id: int | None  # an open request other than a complaint, if any
+    committed: Decimal  # refunds not cancelled
+
+
+def with_claims(items: QuerySet[OrderItem]) -> QuerySet[OrderItem]:
+    """Items annotated with their claims, so that a hot path reads item and claims in one query.
+
+    Take them off a row with `claims_of`; they are as fresh as the row, so use them at once.
+    """
+    busy = (
+        Case.objects.filter(order_item=OuterRef("pk"))
+        .exclude(status__in=FINISHED)
+        .exclude(kind=CaseKind.COMPLAINT)
+        .order_by()
+        .values("pk")[:1]
+    )
+    committed = (
+        Refund.objects.filter(order_item=OuterRef("pk"))
+        .exclude(status=RefundStatus.CANCELLED)
+        .order_by()
+        .values("order_item")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return items.annotate(claim_open_case_id=Subquery(busy), claim_committed=Subquery(committed))
+
+
+def claims_of(item: OrderItem) -> Claims:
+    """The claims of an item read through `with_claims`."""
+    open_case_id = item.claim_open_case_id  # type: ignore[attr-defined]
+    committed = item.claim_committed  # type: ignore[attr-defined]
+    return Claims(open_case_id, Decimal(committed) if committed is not None else Decimal("0"))
+
+
+def refundable_left(item: OrderItem, claims: Claims | None = None) -> Decimal:
     """What can still be promised back for this item: paid amount less every refund not cancelled."""
+    if claims is not None:
+        return item.amount - claims.committed
     committed = Refund.objects.filter(order_item=item).exclude(status=RefundStatus.CANCELLED).aggregate(
         total=Sum("amount")
     )["total"] or Decimal("0")
     return item.amount - committed
 
 
-def check(item: OrderItem, kind: str, reason: str, now: datetime, quantity: int = 1) -> Verdict:
+def _open_case_number(item: OrderItem, claims: Claims | None) -> str | None:
+    if claims is not None:
+        return None if claims.open_case_id is None else Case(pk=claims.open_case_id).number
+    # The check keeps it to one open request per item, so any will do: no ORDER BY.
+    busy = Case.objects.filter(order_item=item).exclude(status__in=FINISHED).exclude(kind=CaseKind.COMPLAINT)
+    found = busy.order_by().values_list("pk", flat=True)[:1]
+    return Case(pk=found[0]).number if found else None
+
+
+def check(
+    item: OrderItem,
+    kind: str,
+    reason: str,
+    now: datetime,
+    quantity: int = 1,
+    claims: Claims | None = None,
+) -> Verdict:
+    """`claims`, when given, were read with the item (`with_claims`) and spare two queries."""
     order = item.order
     if kind not in CaseKind.values:
         return _refused("unknown_kind", f"unknown request type {kind!r}; use one of {', '.join(CaseKind)}")
@@ -73,16 +130,21 @@ def check(item: OrderItem, kind: str, reason: str, now: datetime, quantity: int 
         return _refused("not_paid", f"order {order.external_id} is {order.status}; only paid orders qualify")
     if not 1 <= quantity <= item.quantity:
         return _refused("invalid_quantity", f"quantity must be between 1 and {item.quantity}")
+    # Refund without a return trusts the shopper, so it follows shopper credit (SPEC C11); a parcel that
+    # never arrived has nothing to return, so it is refunded whatever the credit.
+    if kind == CaseKind.REFUND_ONLY and reason != Reason.NOT_RECEIVED:
+        from trustdesk.risk.credit import shopper_can_request_refund_only
+
+        allowed_by_credit, why = shopper_can_request_refund_only(order.shopper.external_id)
+        if not allowed_by_credit:
+            return _refused("credit_restricted", why)
     if kind != CaseKind.COMPLAINT:
-        busy = (
-            Case.objects.filter(order_item=item).exclude(status__in=FINISHED).exclude(kind=CaseKind.COMPLAINT)
-        )
-        open_case = busy.first()
-        if open_case is not None:
+        open_number = _open_case_number(item, claims)
+        if open_number is not None:
             return _refused(
-                "already_open", f"request {open_case.number} for this item is still open; follow it there"
+                "already_open", f"request {open_number} for this item is still open; follow it there"
             )
-        if kind != CaseKind.REPAIR and refundable_left(item) <= 0:
+        if kind != CaseKind.REPAIR and refundable_left(item, claims) <= 0:
             return _refused("fully_refunded", "this item has already been refunded in full")
     if reason == Reason.NOT_RECEIVED:
         if order.delivered_at is not None:

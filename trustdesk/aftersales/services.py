@@ -107,22 +107,30 @@ def do_open_request(
     quantity: int = 1,
     amount: Decimal | None = None,
     now: datetime | None = None,
+    claims: eligibility.Claims | None = None,
+    in_hand: bool = False,
 ) -> Case:
+    """Open a request; `claims` may come with the item (`eligibility.with_claims`) to spare queries.
+
+    With `in_hand` the case comes back with its deadlines and refunds filled in as `prefetch_related`
+    would fill them (one deadline, no refund), so that an answer drawn from it needs no read-back. Only
+    for a caller that answers at once and drops the case: later moves would leave those lists stale.
+    """
     now = now or timezone.now()
     order = item.order
     if who.party != Party.SHOPPER or who.shopper_id != order.shopper_id:
         raise Forbidden("only the shopper who placed the order can open a request for it", code="wrong_party")
-    verdict = eligibility.check(item, kind, reason, now, quantity)
+    verdict = eligibility.check(item, kind, reason, now, quantity, claims)
     if not verdict.eligible:
         raise ValidationFailed(verdict.message, code=verdict.code)
     pro_rata = to_amount(item.amount * quantity / item.quantity)
     requested = Decimal("0") if kind in (CaseKind.REPAIR, CaseKind.COMPLAINT) else pro_rata
     if amount is not None and kind not in (CaseKind.REPAIR, CaseKind.COMPLAINT):
         requested = to_amount(amount)
-        if requested <= 0 or requested > min(pro_rata, eligibility.refundable_left(item)):
+        most = min(pro_rata, eligibility.refundable_left(item, claims))
+        if requested <= 0 or requested > most:
             raise ValidationFailed(
-                f"the amount must be above 0 and at most {min(pro_rata, eligibility.refundable_left(item))} "
-                f"{order.currency} for {quantity} of this item",
+                f"the amount must be above 0 and at most {most} {order.currency} for {quantity} of this item",
                 code="refund_exceeds_paid",
             )
     intent, language = classify(description)
@@ -150,7 +158,7 @@ def do_open_request(
         event = CASE_FLOW.record_initial(case, who.actor, reason=f"{kind}: {reason}")
         if abs((event.at - now).total_seconds()) > 1:  # dated by its caller (mirrored or simulated)
             type(event).objects.filter(pk=event.pk).update(at=now)
-        open_deadline(
+        deadline = open_deadline(
             case,
             DeadlineKind.MERCHANT_RESPONSE,
             Party.MERCHANT,
@@ -158,7 +166,9 @@ def do_open_request(
             now,
         )
         if kind == CaseKind.COMPLAINT:
-            desk.enter_desk(case, now)
+            desk.enter_desk(case, now)  # may start desk deadlines too: those are read back when asked
+        elif in_hand:
+            case._prefetched_objects_cache = {"deadlines": [deadline], "refunds": []}  # type: ignore[attr-defined]
         announce(
             case,
             "case.opened",

@@ -15,9 +15,18 @@ from trustdesk.envconfig import env_int
 DEFAULT_BIND = "127.0.0.1:8000"
 
 
+# One single-threaded (sync) worker per core by default. The requests are CPU-bound Python: threads in
+# one process take turns on the GIL, and a thread that holds SQLite's write lock while waiting for the
+# GIL makes every other writer wait (and back off) too. Measured with bench/bench_open_request.py on 2
+# cores at 200 opens/s: 2 workers × 4 threads saturated (p99 ≈ 0.5 s), 2 × 1 kept p99 in the tens of
+# ms. Raise TRUSTDESK_WEB_THREADS where requests wait on the network rather than the CPU.
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 1
+
+
 def gunicorn_options(bind: str) -> dict[str, Any]:
-    workers = env_int("TRUSTDESK_WEB_WORKERS", 2)
-    threads = env_int("TRUSTDESK_WEB_THREADS", 4)
+    workers = env_int("TRUSTDESK_WEB_WORKERS", DEFAULT_WORKERS)
+    threads = env_int("TRUSTDESK_WEB_THREADS", DEFAULT_THREADS)
     if workers < 1 or threads < 1:
         raise CommandError("TRUSTDESK_WEB_WORKERS and TRUSTDESK_WEB_THREADS must be at least 1")
     return {
