@@ -100,6 +100,9 @@ class ApiClient:
     def patch(self, path: str, body: Any) -> Any:
         return self._call("patch", path, body)
 
+    def delete(self, path: str) -> Any:
+        return self._call("delete", path)
+
 
 @pytest.fixture
 def api_client(db: Any) -> Callable[[str], ApiClient]:

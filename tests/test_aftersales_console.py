@@ -12,7 +12,7 @@ from test_aftersales_support import delivered_order, merchant, open_case, shop
 from trustdesk.accounts.models import Shopper
 from trustdesk.aftersales import desk
 from trustdesk.aftersales.models import CannedReply, Deadline, Policy
-from trustdesk.aftersales.views import POLICY_FIELDS
+from trustdesk.aftersales.policies import PERIOD_FIELDS
 from trustdesk.audit.models import AuditEvent
 from trustdesk.merchants.models import Merchant
 
@@ -20,7 +20,7 @@ __all__ = ["shop"]
 
 
 def _policy_form(policy: Policy, **changes: object) -> dict[str, object]:
-    return {"policy": policy.pk, **{f: getattr(policy, f) for f in POLICY_FIELDS}, **changes}
+    return {"policy": policy.pk, **{f: getattr(policy, f) for f in PERIOD_FIELDS}, **changes}
 
 
 def test_an_admin_edits_a_policy_and_only_deadlines_started_later_follow_it(shop, staff_client):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -36,13 +36,21 @@ def test_months_of_after_sales_are_believable_and_consistent():
     summary = _simulate()
 
     # Requests of every kind, in both languages, opened after delivery, and told in the summary.
-    cases = list(Case.objects.select_related("order"))
+    cases = list(Case.objects.select_related("order", "category", "policy"))
     assert len(cases) >= 20
     assert {c.kind for c in cases} >= {"return_refund", "refund_only", "exchange", "complaint"}
     assert {c.language for c in cases} == {"zh", "en"}
     for case in cases:
         assert case.order.delivered_at is not None and case.opened_at > case.order.delivered_at
     assert f"Shoppers opened {len(cases)} after-sales requests" in summary
+    # Categories with policies of their own run on their clocks; everything else on the default.
+    expected = {"fresh-food": "sim-fresh", "custom-made": "sim-custom"}
+    assert {c.policy.code for c in cases} >= {"default", "sim-custom"}
+    for case in cases:
+        assert case.policy.code == expected.get(case.category.code, "default"), case.number
+    custom = next(c for c in cases if c.policy.code == "sim-custom")
+    answer = Deadline.objects.filter(case=custom, kind="merchant_response").first()
+    assert answer is not None and answer.due_at - answer.started_at == timedelta(hours=72)
 
     # Every history runs forward in time and ends by the end of the period.
     until = datetime.fromisoformat(UNTIL)

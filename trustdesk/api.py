@@ -72,6 +72,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 def _register_routers() -> None:
     from trustdesk.aftersales.api import router as aftersales_router
+    from trustdesk.aftersales.policy_api import router as policy_router
     from trustdesk.compliance.api import router as compliance_router
     from trustdesk.listings.api import router as listings_router
     from trustdesk.merchants.api import router as merchants_router
@@ -89,6 +90,7 @@ def _register_routers() -> None:
     api.add_router("/", listings_router)
     api.add_router("/", orders_router)
     api.add_router("/", aftersales_router)
+    api.add_router("/", policy_router)
     api.add_router("/", quality_router)
     api.add_router("/", webhooks_router)
     from trustdesk.risk.api import router as risk_router

@@ -16,6 +16,7 @@ SCOPES: dict[str, str] = {
     "aftersales:read": "Read after-sales cases, their deadlines, messages and refunds",
     "aftersales:write": "Open after-sales requests and act on them for shoppers and merchants",
     "aftersales:arbitrate": "Request evidence and decide escalated after-sales cases",
+    "aftersales:policies": "Create and change after-sales deadline policies and what each governs",
     "quality:read": "Read service quality metrics",
     "risk:events": "Send events for real-time risk decisions",
     "risk:read": "Read risk decisions and shopper credit",

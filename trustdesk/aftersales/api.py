@@ -70,6 +70,7 @@ class CaseOut(Schema):
     escalated_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    policy: str
     appeal_count: int
     reopen_count: int
     deadlines: list[DeadlineOut]
@@ -78,6 +79,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_order(obj: Case) -> str:
         return obj.order.external_id
+
+    @staticmethod
+    def resolve_policy(obj: Case) -> str:
+        return obj.policy.code
 
     @staticmethod
     def resolve_item(obj: Case) -> int:
@@ -251,7 +256,7 @@ def open_request(request: HttpRequest, payload: OpenIn):
 
 @router.get("/aftersales/cases", response={200: list[CaseOut], **ERRORS}, auth=READ)
 def list_cases(request: HttpRequest, order: str = "", status: str = "", limit: int = 50):
-    rows = Case.objects.select_related("order", "shopper", "merchant").prefetch_related(
+    rows = Case.objects.select_related("order", "shopper", "merchant", "policy").prefetch_related(
         "deadlines", "refunds"
     )
     if order:

@@ -17,20 +17,23 @@ from trustdesk.core.statemachine import StateEvent
 
 
 class Policy(models.Model):
-    """How long each party may take. Cases keep the policy they opened under; due_at is a snapshot."""
+    """How long each party may take. Cases keep the policy they opened under; due_at is a snapshot.
+
+    The policy named "default" governs every case no `PolicyScope` claims for another policy.
+    """
 
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
-    merchant_response_hours = models.PositiveIntegerField(default=48)
-    shopper_reply_days = models.PositiveIntegerField(default=7)
-    shopper_ship_days = models.PositiveIntegerField(default=7)
-    return_transit_days = models.PositiveIntegerField(default=15)
-    merchant_receipt_days = models.PositiveIntegerField(default=10)
-    refund_days = models.PositiveIntegerField(default=7)
-    escalation_days = models.PositiveIntegerField(default=7)
-    evidence_hours = models.PositiveIntegerField(default=72)
-    appeal_days = models.PositiveIntegerField(default=30)
-    reopen_days = models.PositiveIntegerField(default=15)
+    merchant_response_hours = models.PositiveIntegerField(_("merchant response (hours)"), default=48)
+    shopper_reply_days = models.PositiveIntegerField(_("shopper reply to a question (days)"), default=7)
+    shopper_ship_days = models.PositiveIntegerField(_("shopper ships the return (days)"), default=7)
+    return_transit_days = models.PositiveIntegerField(_("return in transit (days)"), default=15)
+    merchant_receipt_days = models.PositiveIntegerField(_("merchant confirms receipt (days)"), default=10)
+    refund_days = models.PositiveIntegerField(_("refund paid after receipt (days)"), default=7)
+    escalation_days = models.PositiveIntegerField(_("shopper may escalate (days)"), default=7)
+    evidence_hours = models.PositiveIntegerField(_("evidence window (hours)"), default=72)
+    appeal_days = models.PositiveIntegerField(_("appeal window (days)"), default=30)
+    reopen_days = models.PositiveIntegerField(_("reopen window (days)"), default=15)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.CharField(max_length=150, blank=True)
 
@@ -41,6 +44,40 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PolicyScope(models.Model):
+    """Claims the cases of a category, of a merchant, or of a merchant in one category for a policy.
+
+    The most specific scope wins: merchant and category, then merchant, then category; a case no
+    scope claims follows the default policy. Categories match exactly, as their return rules do.
+    """
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="scopes")
+    category = models.ForeignKey("listings.Category", null=True, blank=True, on_delete=models.CASCADE)
+    merchant = models.ForeignKey("merchants.Merchant", null=True, blank=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["policy__code", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=False) | Q(merchant__isnull=False),
+                name="policyscope_names_a_target",
+            ),
+            # Each target belongs to one policy at most; NULLs would make a plain unique pair toothless.
+            models.UniqueConstraint(
+                fields=["category"], condition=Q(merchant__isnull=True), name="policyscope_one_per_category"
+            ),
+            models.UniqueConstraint(
+                fields=["merchant"], condition=Q(category__isnull=True), name="policyscope_one_per_merchant"
+            ),
+            models.UniqueConstraint(fields=["merchant", "category"], name="policyscope_one_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: merchant {self.merchant_id} category {self.category_id}"
 
 
 class CaseKind(models.TextChoices):

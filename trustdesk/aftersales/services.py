@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from trustdesk.aftersales import desk, eligibility, refunds
 from trustdesk.aftersales.assistant import classify
-from trustdesk.aftersales.flow import default_policy, transition
+from trustdesk.aftersales.flow import transition
 from trustdesk.aftersales.models import (
     Case,
     CaseKind,
@@ -30,6 +30,7 @@ from trustdesk.aftersales.models import (
     Resolution,
     Survey,
 )
+from trustdesk.aftersales.policies import policy_for
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from trustdesk.core.fields import EncryptedField
@@ -134,7 +135,8 @@ def do_open_request(
                 code="refund_exceeds_paid",
             )
     intent, language = classify(description)
-    policy = default_policy()  # read before the write transaction: SQLite holds its lock until commit
+    # Read before the write transaction: SQLite holds its lock until commit.
+    policy = policy_for(order.shop.merchant_id, item.category_id)
     with transaction.atomic():
         case = Case.objects.create(
             kind=kind,

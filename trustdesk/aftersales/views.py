@@ -22,19 +22,15 @@ from trustdesk.aftersales.models import (
     Evidence,
     Outcome,
     Party,
-    Policy,
     Reason,
     Refund,
     Team,
 )
 from trustdesk.aftersales.services import Who
-from trustdesk.audit import services as audit
 from trustdesk.console.access import requires
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import DomainError, Forbidden
 from trustdesk.orders.models import OrderItem
-
-POLICY_FIELDS = [f.name for f in Policy._meta.fields if f.name.endswith(("_hours", "_days"))]
 
 
 def who_for(request: HttpRequest, case: Case | None = None) -> Who | None:
@@ -291,39 +287,6 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     response: HttpResponse = FileResponse(item.file.open("rb"), content_type=item.content_type)  # type: ignore[assignment]
     response["Content-Disposition"] = f'attachment; filename="evidence-{item.pk}"'
     return response
-
-
-@requires("aftersales.edit_policy")
-def policies(request: HttpRequest) -> HttpResponse:
-    from trustdesk.aftersales.flow import default_policy
-
-    default_policy()
-    error = ""
-    if request.method == "POST":
-        policy = get_object_or_404(Policy, pk=request.POST.get("policy"))
-        try:
-            changes = {name: int(request.POST.get(name, getattr(policy, name))) for name in POLICY_FIELDS}
-            if any(v < 1 or v > 3650 for v in changes.values()):
-                raise ValueError
-        except ValueError:
-            error = _("every period must be a whole number from 1 to 3650")
-        else:
-            before = {name: getattr(policy, name) for name in POLICY_FIELDS}
-            Policy.objects.filter(pk=policy.pk).update(
-                **changes, updated_at=timezone.now(), updated_by=request.user.get_username()
-            )
-            audit.record(
-                Actor.for_user(request.user),  # type: ignore[arg-type]
-                "aftersales.policy_changed",
-                target=policy,
-                details={"before": before, "after": changes},
-                request=request,
-            )
-            messages.success(request, _("Policy saved; it applies to deadlines started from now on."))
-            return redirect("aftersales:policies")
-    rows = [(p, [(name, getattr(p, name)) for name in POLICY_FIELDS]) for p in Policy.objects.all()]
-    context = {"policies": rows, "error": error}
-    return render(request, "aftersales/policies.html", context, status=422 if error else 200)
 
 
 @requires("aftersales.edit_policy")

@@ -33,15 +33,18 @@ from trustdesk.aftersales.models import (
     DeadlineState,
     Outcome,
     Party,
+    Policy,
     Reason,
     Refund,
     RefundStatus,
     Survey,
     Team,
 )
+from trustdesk.aftersales.policies import do_create_policy, do_scope_policy
 from trustdesk.aftersales.services import Who
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import DomainError
+from trustdesk.listings.models import Category
 from trustdesk.orders.models import OrderItem
 from trustdesk.simulator.world import PREFIX, World
 
@@ -396,9 +399,35 @@ def _desk(world: World) -> list[Team]:
     return [round_the_clock, office]
 
 
+# Categories that a marketplace would not hold to the default clocks: fresh food cannot wait a week,
+# and a custom-made piece takes its maker longer to answer for and to inspect when it comes back.
+DEMO_POLICIES = {
+    "fresh-food": (
+        "fresh",
+        "生鲜 · Fresh food",
+        {"merchant_response_hours": 24, "shopper_ship_days": 3, "merchant_receipt_days": 3, "refund_days": 3},
+    ),
+    "custom-made": (
+        "custom",
+        "定制 · Custom-made",
+        {"merchant_response_hours": 72, "merchant_receipt_days": 15},
+    ),
+}
+
+
+def _policies() -> None:
+    simulator = Actor.system("simulator")
+    for category in Category.objects.filter(code__in=DEMO_POLICIES):
+        code, name, periods = DEMO_POLICIES[category.code]
+        if not Policy.objects.filter(code=f"{PREFIX}{code}").exists():
+            policy = do_create_policy(f"{PREFIX}{code}", name, actor=simulator, periods=periods)
+            do_scope_policy(policy, actor=simulator, category=category)
+
+
 def play(world: World) -> None:
     rng = world.rng("aftersales")
     _desk(world)
+    _policies()
     sloppy = {m.merchant.pk: m.sloppy for m in world.merchants}
     delivered = OrderItem.objects.filter(
         order__external_id__startswith=PREFIX, order__delivered_at__isnull=False
