@@ -1,5 +1,5 @@
-"""HTTP POST /api/v1/events against a real server: gunicorn (2 workers × 4 threads, as `trustdesk serve`
-runs it) on this machine, with 30 active rules, in production settings (DEBUG off).
+"""HTTP POST /api/v1/events against a real server: gunicorn (sized as `trustdesk serve` runs it)
+on this machine, with 30 active rules, in production settings (DEBUG off).
 
 Measures, in one run: single events (8 connections), batches of 500 (2 connections), and as the
 baseline the cheapest authenticated call of the same API, GET /api/v1/events/{id}. The load generator
@@ -58,8 +58,9 @@ from risk_common import add_rules, event_body, percentile, reset_risk_tables  # 
 from trustdesk.accounts.services import do_create_token  # noqa: E402
 from trustdesk.core.actors import Actor  # noqa: E402
 from trustdesk.risk.features import backend  # noqa: E402
+from trustdesk.simulator.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 
-WORKERS, THREADS = 2, 4
+WORKERS, THREADS = DEFAULT_WORKERS, DEFAULT_THREADS
 
 
 def free_port() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from risk_fixtures import *  # noqa: F403 (fixtures)
 
@@ -123,3 +125,28 @@ def test_addresses_and_emails_are_stored_only_as_blind_indexes(api):
     stored = RiskEvent.objects.get(event_id="pii-1")
     assert "文三路" not in stored.address and len(stored.address) == 64
     assert "example" not in stored.email
+
+
+def test_a_revoked_token_is_refused_once_the_remembered_check_lapses(api_client, monkeypatch):
+    from trustdesk.accounts.models import ApiToken
+    from trustdesk.accounts.services import do_revoke_token
+    from trustdesk.core.actors import Actor
+    from trustdesk.risk import api_auth
+
+    monkeypatch.setattr(api_auth, "TOKEN_TTL_SECONDS", 0.05)
+    client = api_client("risk:events")
+    assert client.post("/events", order("t-1"))[0] == 200
+    name = ApiToken.objects.get(prefix=client.bearer.split("_")[1]).name
+    do_revoke_token(name, actor=Actor.system("test"))
+    time.sleep(0.1)
+    status, body = client.post("/events", order("t-2"))
+    assert status == 401, body
+    assert not RiskEvent.objects.filter(event_id="t-2").exists()
+
+
+def test_a_token_without_the_events_scope_is_refused_even_after_a_remembered_success(api_client):
+    reader = api_client("risk:read")
+    writer = api_client("risk:events")
+    assert writer.post("/events", order("s-1"))[0] == 200
+    status, body = reader.post("/events", order("s-2"))
+    assert (status, body["code"]) == (403, "missing_scope")

@@ -85,14 +85,19 @@ def snapshot() -> Snapshot:
     return found
 
 
+_KINDS = tuple(ListKind.values)
+_NO_FLAGS = {f"{kind}_{action}": False for kind in _KINDS for action in ("blocked", "allowed")}
+
+
 def flags(event: Event, found: Snapshot, now: datetime) -> dict[str, bool]:
-    result = {}
-    for kind in ListKind.values:
+    result = dict(_NO_FLAGS)
+    if not found:
+        return result
+    for kind in _KINDS:
         value = getattr(event, kind)
-        entries = found.get((kind, value), ()) if value else ()
-        actions = {action for action, expires in entries if expires is None or expires > now}
-        result[f"{kind}_blocked"] = "block" in actions
-        result[f"{kind}_allowed"] = "allow" in actions
+        for action, expires in found.get((kind, value), ()) if value else ():
+            if expires is None or expires > now:
+                result[f"{kind}_{'blocked' if action == 'block' else 'allowed'}"] = True
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -75,23 +75,30 @@ class Touch(NamedTuple):
         return self.bucket - (BUCKETS_PER_WINDOW - 1) * self.spec.step
 
 
-def counter_key(spec: FeatureSpec, values: Sequence[str]) -> str:
-    raw = spec.name + "\x1f" + "\x1f".join(values)
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+# The features grouped by the entity they count, in declaration order within a group: an event's
+# entity values are read and checked once per group instead of once per feature.
+_BY_ENTITY: tuple[tuple[tuple[str, ...], tuple[FeatureSpec, ...]], ...] = tuple(
+    (entity, tuple(f for f in FEATURES if f.entity == entity))
+    for entity in dict.fromkeys(f.entity for f in FEATURES)
+)
 
 
 def touches(event: Event) -> list[Touch]:
     """Every feature whose entity the event names: read always, updated when the type matches."""
     at = int(event.occurred_at.timestamp())
+    kind = event.type
     found = []
-    for spec in FEATURES:
-        values = [getattr(event, part) for part in spec.entity]
+    for entity, specs in _BY_ENTITY:
+        values = [getattr(event, part) for part in entity]
         if not all(values):
             continue
-        member = getattr(event, spec.of) if spec.of else ""
-        update = (spec.types is ANY or event.type in spec.types) and (spec.agg != "distinct" or bool(member))
-        bucket = at - at % spec.step
-        found.append(Touch(spec, counter_key(spec, values), bucket, update, event.amount, member))
+        joined = "\x1f".join(values)
+        for spec in specs:
+            member = getattr(event, spec.of) if spec.of else ""
+            update = (spec.types is ANY or kind in spec.types) and (spec.agg != "distinct" or bool(member))
+            # The counter's name: a digest of the feature and its entity values, so keys have one length.
+            key = hashlib.blake2b(f"{spec.name}\x1f{joined}".encode(), digest_size=16).hexdigest()
+            found.append(Touch(spec, key, at - at % spec.step, update, event.amount, member))
     return found
 
 
@@ -102,7 +109,7 @@ class FeatureBackend(Protocol):
         """Add the event to its counters (unless seen before) and return every feature's value."""
         ...
 
-    def apply_batch(self, events: Sequence[Event]) -> list[dict[str, float]]:
+    def apply_batch(self, events: Sequence[Event]) -> Iterable[dict[str, float]]:
         """`apply` for each new event of a batch in order, each seeing the ones before it."""
         ...
 
