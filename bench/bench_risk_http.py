@@ -60,7 +60,11 @@ from trustdesk.core.actors import Actor  # noqa: E402
 from trustdesk.risk.features import backend  # noqa: E402
 from trustdesk.simulator.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
 
-WORKERS, THREADS = DEFAULT_WORKERS, DEFAULT_THREADS
+from trustdesk.envconfig import env_int  # noqa: E402
+
+# Sized as `trustdesk serve` sizes it, so TRUSTDESK_WEB_WORKERS / TRUSTDESK_WEB_THREADS apply here too.
+WORKERS = env_int("TRUSTDESK_WEB_WORKERS", DEFAULT_WORKERS)
+THREADS = env_int("TRUSTDESK_WEB_THREADS", DEFAULT_THREADS)
 
 
 def free_port() -> int:
@@ -81,14 +85,15 @@ def prepare() -> str:
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
+    """gunicorn as `trustdesk serve` runs it: sync workers (one request at a time, a connection per
+    request) unless TRUSTDESK_WEB_THREADS asks for threads."""
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "trustdesk.wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={WORKERS}",
         f"--threads={THREADS}",
-        "--worker-class=gthread",
-        "--keep-alive=30",
+        "--backlog=2048",
         "--log-level=warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
@@ -112,27 +117,40 @@ def request(method: str, path: str, bearer: str, body: bytes = b"") -> bytes:
 
 
 async def _connection(port: int, queue: list[bytes], latencies: list[float], failures: list[str]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """One client connection: keeps it open while the server does, reconnects when it closes it (a
+    sync worker closes after every response); the latency includes the reconnect."""
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
     try:
         while queue:
             payload = queue.pop()
             started = time.perf_counter()
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert reader is not None
             writer.write(payload)
             status_line = await reader.readline()
-            length = 0
+            length, close = 0, False
             while True:
                 line = await reader.readline()
                 if line in (b"\r\n", b""):
                     break
                 name, _, value = line.decode().partition(":")
-                if name.lower() == "content-length":
+                name = name.lower()
+                if name == "content-length":
                     length = int(value)
+                elif name == "connection":
+                    close = value.strip().lower() == "close"
             body = await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             if b" 200 " not in status_line:
                 failures.append(status_line.decode().strip() + " " + body[:200].decode(errors="replace"))
+            if close:
+                writer.close()
+                reader = writer = None
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
 
 
 def load(port: int, payloads: list[bytes], connections_: int) -> tuple[float, list[float], list[str]]:

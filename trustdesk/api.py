@@ -81,7 +81,11 @@ def _register_routers() -> None:
     from trustdesk.notifications.api import router as webhooks_router
     from trustdesk.orders.api import router as orders_router
     from trustdesk.quality.api import router as quality_router
+    from trustdesk.risk.api import router as risk_router
 
+    # First: Django tries the API's URL patterns one by one, and risk events are the hottest path
+    # (trying the seventy patterns ahead of it cost a tenth of a single event's time).
+    api.add_router("/", risk_router)
     # Before the listings router, whose /listings/{external_id} would otherwise swallow /listings/check.
     api.add_router("/", compliance_router)
     api.add_router("/", governance_router)
@@ -93,9 +97,6 @@ def _register_routers() -> None:
     api.add_router("/", policy_router)
     api.add_router("/", quality_router)
     api.add_router("/", webhooks_router)
-    from trustdesk.risk.api import router as risk_router
-
-    api.add_router("/", risk_router)
 
 
 _register_routers()

@@ -114,10 +114,11 @@ TEMPLATES = [
 
 # One variable switches the store; SQLite in WAL mode is the embedded default.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trustdesk.sqlite3'}")
+# Connections are kept between requests on both stores: opening and closing one per request cost
+# SQLite ≈ 2.7 ms (closing the last connection checkpoints the WAL), more than the request itself.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
