@@ -57,10 +57,9 @@ from risk_common import add_rules, event_body, percentile, reset_risk_tables  # 
 
 from trustdesk.accounts.services import do_create_token  # noqa: E402
 from trustdesk.core.actors import Actor  # noqa: E402
+from trustdesk.envconfig import env_int  # noqa: E402
 from trustdesk.risk.features import backend  # noqa: E402
 from trustdesk.simulator.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
-
-from trustdesk.envconfig import env_int  # noqa: E402
 
 # Sized as `trustdesk serve` sizes it, so TRUSTDESK_WEB_WORKERS / TRUSTDESK_WEB_THREADS apply here too.
 WORKERS = env_int("TRUSTDESK_WEB_WORKERS", DEFAULT_WORKERS)
