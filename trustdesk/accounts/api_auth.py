@@ -9,7 +9,7 @@ from ninja.security import HttpBearer
 
 from trustdesk.accounts.models import ApiToken
 from trustdesk.accounts.scopes import SCOPES
-from trustdesk.accounts.services import authenticate_token
+from trustdesk.accounts.services import remembered_token
 from trustdesk.core.actors import Actor
 from trustdesk.core.errors import DomainError
 
@@ -27,7 +27,7 @@ class ScopedBearer(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = authenticate_token(token)
+        api_token = remembered_token(token)
         if api_token is None:
             return None
         if self.scope not in api_token.scopes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -103,6 +104,7 @@ def do_revoke_token(name: str, *, actor: Actor) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit.record(actor, "token.revoked", target=token)
+    _REMEMBERED.clear()
     return token
 
 
@@ -119,6 +121,30 @@ def authenticate_token(bearer: str) -> ApiToken | None:
     # Touch at most once a minute: a write per API call would serialise SQLite for nothing.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+# Each process remembers a token that passed the check for this long. Looking it up (a query, then a
+# hash compare) was a quarter of a single risk event's cost over HTTP. Expiry is still enforced on
+# every call; a revocation takes effect at once in the process that made it and within this bound in
+# the others (the same bound as a rule or list change, risk.ruleset.RECHECK_SECONDS).
+REMEMBER_TOKEN_SECONDS = 1.0
+# sha256 of the bearer -> (when it was checked, the token). Only tokens that passed are kept, so the
+# map holds at most one entry per live token whatever callers send.
+_REMEMBERED: dict[bytes, tuple[float, ApiToken]] = {}
+
+
+def remembered_token(bearer: str) -> ApiToken | None:
+    """`authenticate_token`, answered from this process's memory when checked within the last second."""
+    key = hashlib.sha256(bearer.encode()).digest()
+    known = _REMEMBERED.get(key)
+    if known is not None and time.monotonic() - known[0] < REMEMBER_TOKEN_SECONDS and known[1].is_active:
+        return known[1]
+    token = authenticate_token(bearer)
+    if token is None:
+        _REMEMBERED.pop(key, None)
+    else:
+        _REMEMBERED[key] = (time.monotonic(), token)
     return token
 
 

@@ -11,7 +11,6 @@ from trustdesk.accounts.api_auth import actor_of, scoped
 from trustdesk.core.errors import NotFound, ValidationFailed
 from trustdesk.core.schemas import ErrorOut, StrictIn
 from trustdesk.risk import backtest, credit, decisions, lists, ruleset
-from trustdesk.risk.api_auth import RememberedBearer
 from trustdesk.risk.events import MAX_BATCH, EventIn, validate_batch
 from trustdesk.risk.messages import check_message
 from trustdesk.risk.models import RiskEvent, RuleVersion
@@ -80,13 +79,10 @@ _EVENTS_BODY = {
 }
 
 
-EVENTS_AUTH = RememberedBearer("risk:events")
-
-
 @router.post(
     "/events",
     response={200: DecisionOut | BatchOut, **ERRORS, 422: EventsErrorOut},
-    auth=[EVENTS_AUTH],
+    auth=scoped("risk:events"),
     openapi_extra=_EVENTS_BODY,
     summary="Decide one event, or a batch of up to 1,000 as {events: [...]}",
 )
