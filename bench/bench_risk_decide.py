@@ -128,7 +128,10 @@ def naive_features(event: Event) -> dict[str, float]:
 def naive_decide(event: Event) -> None:
     with transaction.atomic():
         feats = naive_features(event)
-        ctx = decisions._context(event, feats, dict(NO_LISTS), {"credit_score": 700, "credit_tier": "good"})
+        hour = timezone.localtime(event.occurred_at).hour
+        ctx = decisions._context(
+            event, hour, feats, dict(NO_LISTS), {"credit_score": 700, "credit_tier": "good"}
+        )
         verdict = ruleset.current_engine().decide(ctx)
         RiskEvent.objects.create(
             event_id=event.id,
