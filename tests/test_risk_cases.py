@@ -133,6 +133,26 @@ def test_credit_falls_with_refunds_and_chargebacks_and_restricts_refund_only(api
     assert api.post("/events", order("cr-2", user="u-7"))[1]["decision"] == "review"
 
 
+def test_a_long_order_history_outweighs_a_refund_and_is_tallied_only_as_far_as_the_score_needs(api):
+    from trustdesk.risk import credit
+    from trustdesk.risk.models import ShopperCredit
+
+    batch = [order(f"lo-{i}", user="u-loyal") for i in range(120)]
+    assert api.post("/events", {"events": batch})[0] == 200
+    api.post(
+        "/events",
+        {"id": "lo-rf", "type": "refund.requested", "user": "u-loyal", "order": "o-lo-1", "amount": "1.00"},
+    )
+    record = ShopperCredit.objects.get(user="u-loyal")
+    # 120 orders and one refund: the full order bonus, no refund penalty — as compute() says of 120.
+    assert (record.score, record.tier) == credit.compute(
+        orders=120, refunds=1, chargebacks=0, confirmed_fraud=0
+    )
+    assert record.score == credit.BASE + 50
+    # Beyond max(50, 5 × refunds) orders the score cannot tell counts apart, so the tally stops there.
+    assert record.orders == 50
+
+
 def test_alerts_for_card_testing_refund_abuse_surge_price_and_takeover(api, staff_client):
     for i in range(5):
         api.post(

@@ -285,6 +285,8 @@ class ShopperCredit(models.Model):
     refunds = models.PositiveIntegerField(default=0)
     chargebacks = models.PositiveIntegerField(default=0)
     confirmed_fraud = models.PositiveIntegerField(default=0)
+    # The orders that count toward the score, tallied up to where the score stops telling counts
+    # apart (risk.credit._orders_that_count), not the shopper's lifetime total.
     orders = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=700)
     tier = models.CharField(max_length=8, default="good")
