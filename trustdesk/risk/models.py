@@ -289,7 +289,7 @@ class ShopperCredit(models.Model):
     # apart (risk.credit._orders_that_count), not the shopper's lifetime total.
     orders = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=700)
-    tier = models.CharField(max_length=8, default="good")
+    tier = models.CharField(max_length=16, default="good")
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
