@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trustdesk.aftersales.flow import default_policy
 from trustdesk.aftersales.models import Policy, PolicyScope
@@ -124,6 +125,23 @@ def do_change_policy(
         )
     policy.refresh_from_db()
     return policy
+
+
+def scope_target(
+    category_code: str | None, merchant_id: str | None
+) -> tuple[Category | None, Merchant | None]:
+    """The category and merchant a scope names, by category code and merchant external id; blank is none."""
+    category = merchant = None
+    code, external_id = (category_code or "").strip(), (merchant_id or "").strip()
+    if code:
+        category = Category.objects.filter(code=code).first()
+        if category is None:
+            raise NotFound(_("no category %(code)s") % {"code": code}, code="unknown_category")
+    if external_id:
+        merchant = Merchant.objects.filter(external_id=external_id).first()
+        if merchant is None:
+            raise NotFound(_("no merchant %(id)s") % {"id": external_id}, code="unknown_merchant")
+    return category, merchant
 
 
 def do_scope_policy(

@@ -13,8 +13,6 @@ from trustdesk.aftersales.flow import default_policy
 from trustdesk.aftersales.models import Policy, PolicyScope
 from trustdesk.core.errors import NotFound
 from trustdesk.core.schemas import ErrorOut, StrictIn
-from trustdesk.listings.models import Category
-from trustdesk.merchants.models import Merchant
 
 router = Router(tags=["after-sales policies"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -128,15 +126,7 @@ def change_policy(request: HttpRequest, code: str, payload: PolicyChangeIn):
 @router.post("/aftersales/policies/{code}/scopes", response={201: PolicyOut, **ERRORS}, auth=MANAGE)
 def add_scope(request: HttpRequest, code: str, payload: ScopeIn):
     policy = policies.get_policy(code)
-    category = merchant = None
-    if payload.category is not None:
-        category = Category.objects.filter(code=payload.category).first()
-        if category is None:
-            raise NotFound(f"no category {payload.category!r}", code="unknown_category")
-    if payload.merchant is not None:
-        merchant = Merchant.objects.filter(external_id=payload.merchant).first()
-        if merchant is None:
-            raise NotFound(f"no merchant {payload.merchant!r}", code="unknown_merchant")
+    category, merchant = policies.scope_target(payload.category, payload.merchant)
     actor = actor_of(request)
     policies.do_scope_policy(policy, actor=actor, category=category, merchant=merchant, request=request)
     return Status(201, _read(code))

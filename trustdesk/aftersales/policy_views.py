@@ -14,9 +14,8 @@ from trustdesk.aftersales.flow import default_policy
 from trustdesk.aftersales.models import Policy, PolicyScope
 from trustdesk.console.access import requires
 from trustdesk.core.actors import Actor
-from trustdesk.core.errors import DomainError, NotFound
+from trustdesk.core.errors import DomainError
 from trustdesk.listings.models import Category
-from trustdesk.merchants.models import Merchant
 
 
 def _periods(post: QueryDict) -> dict[str, Any]:
@@ -44,15 +43,7 @@ def _act(request: HttpRequest) -> str:
         return _("Scope removed; new cases there follow the next policy in line.")
     policy = get_object_or_404(Policy, pk=post.get("policy"))
     if action == "scope":
-        category = merchant = None
-        if post.get("category"):
-            category = Category.objects.filter(code=post["category"]).first()
-            if category is None:
-                raise NotFound(_("no category %(code)s") % {"code": post["category"]})
-        if post.get("merchant", "").strip():
-            merchant = Merchant.objects.filter(external_id=post["merchant"].strip()).first()
-            if merchant is None:
-                raise NotFound(_("no merchant %(id)s") % {"id": post["merchant"].strip()})
+        category, merchant = policies.scope_target(post.get("category"), post.get("merchant"))
         policies.do_scope_policy(policy, actor=actor, category=category, merchant=merchant, request=request)
         return _("Scope added; new cases there open under this policy.")
     policies.do_change_policy(
