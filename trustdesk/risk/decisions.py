@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from functools import cache
 from typing import Any
 
 import orjson
@@ -210,6 +211,7 @@ _COLUMNS = (
 _JSON = {"attrs", "features", "reasons", "rule_hits", "shadow_hits"}
 
 
+@cache
 def _insert_sql(vendor: str) -> str:
     # PostgreSQL is told the JSON columns' type, so their text goes in as it is on both databases.
     marks = ("%s::jsonb" if vendor == "postgresql" and c in _JSON else "%s" for c in _COLUMNS)

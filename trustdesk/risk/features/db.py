@@ -11,7 +11,7 @@ of 500 that was 2,000 round trips through the driver, most of the batch's time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -55,10 +55,13 @@ class _Batch:
         change[0] += 1
         change[1] += value
 
+    def saw(self, key: str, member: str, bucket: int) -> None:
+        seen = self.members[key]
+        if seen.get(member, bucket - 1) < bucket:
+            seen[member] = bucket
+
     def add(self, t: Touch) -> None:
-        seen = self.members[t.key]
-        if seen.get(t.member, t.bucket - 1) < t.bucket:
-            seen[t.member] = t.bucket
+        self.saw(t.key, t.member, t.bucket)
         self.added.add((t.key, t.bucket, t.member))
 
     def value(self, t: Touch) -> float:
@@ -68,7 +71,20 @@ class _Batch:
         cells = [cell for bucket, cell in self.counters[t.key].items() if bucket >= oldest]
         if t.spec.agg == "sum":
             return round(sum(cell[1] for cell in cells), 2)
-        return sum(int(cell[0]) for cell in cells)
+        return sum(cell[0] for cell in cells)
+
+
+def _rows(cursor: Any, table: str, columns: str, needed: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+    """`columns` of `table` for each key from its oldest needed bucket on, a few hundred keys a statement."""
+    keys = list(needed.items())
+    for start in range(0, len(keys), _KEYS_PER_READ):
+        part = keys[start : start + _KEYS_PER_READ]
+        where = " OR ".join(["(key = %s AND bucket >= %s)"] * len(part))
+        cursor.execute(
+            f"SELECT {columns} FROM {table} WHERE {where}",  # noqa: S608 (names are ours)
+            [p for pair in part for p in pair],
+        )
+        yield from cursor.fetchall()
 
 
 class DatabaseBackend:
@@ -114,26 +130,11 @@ class DatabaseBackend:
             oldest = t.oldest
             if needed.get(t.key, oldest + 1) > oldest:
                 needed[t.key] = oldest
-        for table, columns, needed in (
-            ("risk_featurecounter", "key, bucket, count, total", plain),
-            ("risk_featuredistinct", "key, bucket, member", distinct),
-        ):
-            keys = list(needed.items())
-            for start in range(0, len(keys), _KEYS_PER_READ):
-                part = keys[start : start + _KEYS_PER_READ]
-                where = " OR ".join(["(key = %s AND bucket >= %s)"] * len(part))
-                cursor.execute(
-                    f"SELECT {columns} FROM {table} WHERE {where}",  # noqa: S608 (names are ours)
-                    [p for pair in part for p in pair],
-                )
-                if table == "risk_featurecounter":
-                    for key, bucket, count, total in cursor.fetchall():
-                        batch.counters[key][int(bucket)] = [int(count), float(total)]
-                else:
-                    for key, bucket, member in cursor.fetchall():
-                        seen = batch.members[key]
-                        if seen.get(member, bucket - 1) < bucket:
-                            seen[member] = int(bucket)
+        rows = _rows(cursor, "risk_featurecounter", "key, bucket, count, total", plain)
+        for key, bucket, count, total in rows:
+            batch.counters[key][int(bucket)] = [int(count), float(total)]
+        for key, bucket, member in _rows(cursor, "risk_featuredistinct", "key, bucket, member", distinct):
+            batch.saw(key, member, int(bucket))
 
     def prune(self, now_epoch: int) -> int:
         horizon = now_epoch - max(WINDOWS.values()) * (BUCKETS_PER_WINDOW + 1) // BUCKETS_PER_WINDOW
