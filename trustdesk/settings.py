@@ -118,15 +118,19 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trustdesk.sqlite3
 # SQLite ≈ 2.7 ms (closing the last connection checkpoints the WAL), more than the request itself.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with write transactions of separate processes queued on a lock file
+    # (trustdesk/core/sqlite/base.py says why).
+    DATABASES["default"]["ENGINE"] = "trustdesk.core.sqlite"
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768;"
         ),
+        "timeout": 5,
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["TEST"] = {"NAME": env_str("TRUSTDESK_TEST_SQLITE", "") or None}
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TRUSTDESK_TEST_SQLITE", "") or ":memory:"}
 elif env_bool("DB_SERVER_SIDE_BINDING", True):
     # Parameters bound by the server, and statements run this often prepared once per connection:
     # parsing and planning the same ten statements for every opened request was half of PostgreSQL's

@@ -1,0 +1,181 @@
+"""SQLite write transactions of separate connections take turns on the writer lock file.
+
+Each connection holds its own descriptor of the lock file, as separate server processes do, so two
+connections in two threads here contend exactly as two workers would. The database is a file in a
+temporary directory: an in-memory database has no lock. (Runs on every suite: it is about the SQLite
+backend, whatever the suite's own database is.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connections
+
+from trustdesk.core.sqlite.base import DatabaseWrapper
+
+pytestmark = pytest.mark.xdist_group("sqlite-writer-lock")
+
+
+def open_connection(path: Path, timeout: float = 5) -> DatabaseWrapper:
+    settings_dict = {
+        **connections["default"].settings_dict,
+        "ENGINE": "trustdesk.core.sqlite",
+        "NAME": str(path),
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": timeout,
+            "transaction_mode": "IMMEDIATE",
+        },
+    }
+    wrapper = DatabaseWrapper(settings_dict, alias=f"writer-lock-{threading.get_ident()}")
+    wrapper.ensure_connection()
+    return wrapper
+
+
+def begin(wrapper: DatabaseWrapper) -> None:
+    # What transaction.atomic() does on entering its outermost block.
+    wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def end(wrapper: DatabaseWrapper, *, commit: bool) -> None:
+    if commit:
+        wrapper.commit()
+    else:
+        wrapper.rollback()
+    wrapper.set_autocommit(True)
+
+
+def insert(wrapper: DatabaseWrapper, value: str) -> None:
+    with wrapper.cursor() as cursor:
+        cursor.execute("INSERT INTO note (text) VALUES (%s)", [value])
+
+
+def stored(path: Path) -> list[str]:
+    wrapper = open_connection(path)
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT text FROM note ORDER BY id")
+            return [row[0] for row in cursor.fetchall()]
+    finally:
+        wrapper.close()
+
+
+@pytest.fixture
+def database(tmp_path: Path, django_db_blocker: Any) -> Any:
+    # Connections of our own to a scratch file, not the test database: let them open.
+    with django_db_blocker.unblock():
+        yield _create(tmp_path)
+
+
+def _create(tmp_path: Path) -> Path:
+    path = tmp_path / "lock.sqlite3"
+    wrapper = open_connection(path)
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+    wrapper.close()
+    return path
+
+
+def in_thread(work: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except Exception as error:  # handed to the test to assert on
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_second_writer_waits_for_the_first_and_starts_as_soon_as_it_commits(database: Path) -> None:
+    first = open_connection(database)
+    begin(first)
+    insert(first, "first")
+    held_until: list[float] = []
+
+    def second_writer() -> float:
+        wrapper = open_connection(database)
+        try:
+            begin(wrapper)
+            began = time.monotonic()
+            insert(wrapper, "second")
+            end(wrapper, commit=True)
+            return began
+        finally:
+            wrapper.close()
+
+    thread, outcome = in_thread(second_writer)
+    time.sleep(0.3)
+    assert thread.is_alive(), "the second writer began while the first still held its transaction"
+    held_until.append(time.monotonic())
+    end(first, commit=True)
+    thread.join(5)
+    first.close()
+
+    assert "error" not in outcome, outcome
+    waited_after_release = outcome["value"] - held_until[0]
+    # SQLite's own busy handler would have been asleep for up to 25 ms at this point of its back-off.
+    late_ms = waited_after_release * 1000
+    assert late_ms < 20, f"the waiting writer started {late_ms:.1f} ms late"
+    assert stored(database) == ["first", "second"]
+
+
+def test_a_rollback_hands_the_lock_on_and_keeps_nothing_of_its_transaction(database: Path) -> None:
+    first = open_connection(database)
+    begin(first)
+    insert(first, "rolled back")
+    end(first, commit=False)
+
+    second = open_connection(database, timeout=0.2)
+    begin(second)  # would time out if the rollback had kept the lock
+    insert(second, "kept")
+    end(second, commit=True)
+    first.close()
+    second.close()
+    assert stored(database) == ["kept"]
+
+
+def test_a_writer_that_waits_past_its_timeout_gets_a_clear_error_and_loses_nothing_stored(
+    database: Path,
+) -> None:
+    first = open_connection(database)
+    begin(first)
+    insert(first, "held")
+
+    def impatient_writer() -> None:
+        wrapper = open_connection(database, timeout=0.2)
+        try:
+            begin(wrapper)
+        finally:
+            wrapper.close()
+
+    thread, outcome = in_thread(impatient_writer)
+    thread.join(5)
+    end(first, commit=True)
+    first.close()
+
+    assert isinstance(outcome.get("error"), OperationalError)
+    assert "database is locked" in str(outcome["error"])
+    assert stored(database) == ["held"]
+
+
+def test_closing_a_connection_mid_transaction_frees_the_lock(database: Path) -> None:
+    first = open_connection(database)
+    begin(first)
+    insert(first, "lost with the connection")
+    first.close()
+
+    second = open_connection(database, timeout=0.2)
+    begin(second)
+    insert(second, "after")
+    end(second, commit=True)
+    second.close()
+    assert stored(database) == ["after"]

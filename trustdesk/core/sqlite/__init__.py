@@ -1,0 +1,1 @@
+"""SQLite database backend: Django's own, with write transactions queued on a lock file."""
