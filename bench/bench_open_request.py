@@ -1,11 +1,11 @@
 """Opening after-sales requests through the API over real HTTP at a fixed rate.
 
-Starts gunicorn on 127.0.0.1 against a throw-away database holding delivered orders, then sends
+Starts `trustdesk serve` on 127.0.0.1 against a throw-away database holding delivered orders, then sends
 `POST /api/v1/aftersales/cases` at 200 requests/s (a bounded open loop: each request leaves at its
 scheduled time, whatever happened to the previous ones) and reports p50/p99. The baseline, measured in
 the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read. The server
 runs with DEBUG off, as in production, sized exactly as `trustdesk serve` sizes it (its
-`gunicorn_options`: TRUSTDESK_WEB_WORKERS, default 2, and TRUSTDESK_WEB_THREADS, default 1); the load
+`server_options`: TRUSTDESK_WEB_WORKERS, default 2, and TRUSTDESK_WEB_THREADS, default 1); the load
 generator shares the machine with it.
 
 For PostgreSQL set DATABASE_URL to an empty database (created afresh for each run: the seeding
@@ -21,9 +21,7 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -38,24 +36,20 @@ os.environ.setdefault("TRUSTDESK_SECRET_KEY", secrets.token_urlsafe(48))
 import django
 
 django.setup()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from http_server import free_port, start_server  # noqa: E402
 
 from trustdesk.accounts import services as accounts  # noqa: E402
 from trustdesk.aftersales import loadfixture  # noqa: E402
 from trustdesk.core.actors import Actor  # noqa: E402
-from trustdesk.simulator.management.commands.serve import gunicorn_options  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from trustdesk.simulator.management.commands.serve import server_options  # noqa: E402
 
 
 async def _call(port: int, method: str, path: str, body: dict | None, bearer: str) -> tuple[int, float]:
-    """One request on its own connection (the sync workers close every connection after answering)."""
+    """One request on its own connection, as a client that does not keep connections alive."""
     data = json.dumps(body).encode() if body is not None else b""
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer}\r\n"
@@ -110,32 +104,10 @@ def main() -> None:
     items = loadfixture._orders("http", count, shopper, shop, listing, timezone.now() - timedelta(days=1))
     _token, bearer = accounts.do_create_token("bench-http", "all", actor=Actor.system("bench"))
     port = free_port()
-    sizing = gunicorn_options(f"127.0.0.1:{port}")
-    print(f"server: gunicorn {sizing['workers']} workers × {sizing['threads']} threads")
-    server = subprocess.Popen(  # noqa: S603 (our own command line)
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "trustdesk.wsgi",
-            "-b",
-            sizing["bind"],
-            "-w",
-            str(sizing["workers"]),
-            "--threads",
-            str(sizing["threads"]),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, "TRUSTDESK_DEBUG": "false", "TRUSTDESK_ALLOWED_HOSTS": "127.0.0.1"},
-    )
+    sizing = server_options(f"127.0.0.1:{port}")
+    print(f"server: Granian {sizing['workers']} workers × {sizing['blocking_threads']} threads")
+    server = start_server(port, TRUSTDESK_DEBUG="false", TRUSTDESK_ALLOWED_HOSTS="127.0.0.1")
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         orders = [(i.order.external_id, i.pk) for i in items]
         reads = [("GET", f"/api/v1/orders/{ext}", None) for ext, _pk in orders]
         run(port, reads[:200], rate, bearer)  # warm both workers up

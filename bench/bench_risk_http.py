@@ -1,5 +1,6 @@
-"""HTTP POST /api/v1/events against a real server: gunicorn (sized as `trustdesk serve` runs it)
-on this machine, with 30 active rules, in production settings (DEBUG off).
+"""HTTP POST /api/v1/events against a real server: `trustdesk serve` (Granian, sized by
+TRUSTDESK_WEB_WORKERS/THREADS as in production) on this machine, with 30 active rules, in production
+settings (DEBUG off).
 
 Measures, in one run: single events (8 connections), batches of 500 (2 connections), and as the
 baseline the cheapest authenticated call of the same API, GET /api/v1/events/{id}. The load generator
@@ -19,8 +20,6 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,8 @@ os.environ.update(
         "TRUSTDESK_PII_INDEX_KEY": secrets.token_urlsafe(32),
         "TRUSTDESK_ALLOWED_HOSTS": "127.0.0.1",
         "TRUSTDESK_CACHE_PREFIX": "bench-http",
+        # Without the access log unless asked for, as the gunicorn runs before were measured.
+        "TRUSTDESK_ACCESS_LOG": os.environ.get("TRUSTDESK_ACCESS_LOG", "false"),
     }
 )
 if not os.environ["TRUSTDESK_PII_KEY"]:
@@ -53,23 +54,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
+from http_server import free_port, start_server  # noqa: E402
 from risk_common import add_rules, event_body, percentile, reset_risk_tables  # noqa: E402
 
 from trustdesk.accounts.services import do_create_token  # noqa: E402
 from trustdesk.core.actors import Actor  # noqa: E402
-from trustdesk.envconfig import env_int  # noqa: E402
 from trustdesk.risk.features import backend  # noqa: E402
-from trustdesk.simulator.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS  # noqa: E402
-
-# Sized as `trustdesk serve` sizes it, so TRUSTDESK_WEB_WORKERS / TRUSTDESK_WEB_THREADS apply here too.
-WORKERS = env_int("TRUSTDESK_WEB_WORKERS", DEFAULT_WORKERS)
-THREADS = env_int("TRUSTDESK_WEB_THREADS", DEFAULT_THREADS)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from trustdesk.simulator.management.commands.serve import server_options  # noqa: E402
 
 
 def prepare() -> str:
@@ -83,30 +74,6 @@ def prepare() -> str:
     return bearer
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    """gunicorn as `trustdesk serve` runs it: sync workers (one request at a time, a connection per
-    request) unless TRUSTDESK_WEB_THREADS asks for threads."""
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "trustdesk.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={WORKERS}",
-        f"--threads={THREADS}",
-        "--backlog=2048",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
-
-
 def request(method: str, path: str, bearer: str, body: bytes = b"") -> bytes:
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer}\r\n"
@@ -116,8 +83,8 @@ def request(method: str, path: str, bearer: str, body: bytes = b"") -> bytes:
 
 
 async def _connection(port: int, queue: list[bytes], latencies: list[float], failures: list[str]) -> None:
-    """One client connection: keeps it open while the server does, reconnects when it closes it (a
-    sync worker closes after every response); the latency includes the reconnect."""
+    """One client connection: keeps it open while the server does, reconnects when it closes it; a
+    latency includes any reconnect."""
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     try:
@@ -181,12 +148,14 @@ def main() -> None:
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 80
     bearer = prepare()
     features = "redis" if settings.REDIS_URL else "database"
+    port = free_port()
+    sizing = server_options(f"127.0.0.1:{port}")
     print(
-        f"database: {connection.vendor}; features: {features}; gunicorn {WORKERS} workers × {THREADS} "
-        f"threads; 30 active rules; load average before: {os.getloadavg()[0]:.2f}"
+        f"database: {connection.vendor}; features: {features}; Granian {sizing['workers']} workers × "
+        f"{sizing['blocking_threads']} threads, access log {'on' if sizing['log_access'] else 'off'}; "
+        f"30 active rules; load average before: {os.getloadavg()[0]:.2f}"
     )
     rng = random.Random(4)
-    port = free_port()
     server = start_server(port)
     try:
         warm = [

@@ -20,7 +20,6 @@ from trustdesk.merchants.identity import check_resident_id, check_uscc
 from trustdesk.merchants.models import Merchant, MerchantEvent, Shop
 from trustdesk.orders.models import Order, OrderEvent, OrderItem, Payment, Shipment
 from trustdesk.simulator.logins import DEMO_PASSWORD
-from trustdesk.simulator.management.commands.serve import gunicorn_options
 
 SMALL = ["--orders=150", "--merchants=4", "--shoppers=25", "--months=2"]
 # A fixed end of the period: "now" moves, and with it every backdated time.
@@ -244,13 +243,3 @@ def test_demo_otp_prints_the_current_code_in_development_only(settings):
         call_command("demo_otp", "agent", stdout=StringIO())
     with pytest.raises(CommandError, match="TRUSTDESK_DEBUG"):
         demo()
-
-
-def test_serve_sizes_gunicorn_from_the_environment(monkeypatch):
-    monkeypatch.setenv("TRUSTDESK_WEB_WORKERS", "3")
-    monkeypatch.setenv("TRUSTDESK_WEB_THREADS", "8")
-    options = gunicorn_options("0.0.0.0:9000")
-    assert (options["bind"], options["workers"], options["threads"]) == ("0.0.0.0:9000", 3, 8)
-    monkeypatch.setenv("TRUSTDESK_WEB_WORKERS", "0")
-    with pytest.raises(CommandError, match="at least 1"):
-        gunicorn_options("127.0.0.1:8000")
