@@ -125,7 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768;"
+            "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; "
+            # Web workers checkpoint in a thread (trustdesk/core/sqlite/checkpoint.py); this bounds the
+            # log where none runs.
+            "PRAGMA wal_autocheckpoint=10000;"
         ),
         "timeout": 5,
         "transaction_mode": "IMMEDIATE",

@@ -20,11 +20,14 @@ def _settle() -> None:
     from django.urls import get_resolver
 
     from trustdesk.aftersales import assistant
+    from trustdesk.core.sqlite import checkpoint
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module and the API routers)
     assistant.model()
     gc.collect()
     gc.freeze()
+    # On SQLite, copy the write-ahead log into the database off the requests' path.
+    checkpoint.start_for_default_database()
 
 
 _settle()
