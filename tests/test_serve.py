@@ -90,6 +90,9 @@ def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_al
     page = connection.getresponse()
     html = page.read().decode()
     assert page.status == 200 and "<form" in html
+    # The console's full stack: a CSRF cookie for the form, and the language negotiated.
+    assert "csrftoken=" in (page.getheader("Set-Cookie") or "")
+    assert page.getheader("Content-Language")
     stylesheet = re.search(r'href="(/static/[^"]+\.css)"', html)
     assert stylesheet, "the login page links no stylesheet"
 
@@ -108,6 +111,10 @@ def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_al
     decided = connection.getresponse()
     answer = json.loads(decided.read())
     assert decided.status == 200 and answer["event_id"] == "serve-1" and answer["decision"] == "allow"
+    # The API's own stack: the security headers, and no cookie or session machinery.
+    assert decided.getheader("Content-Security-Policy") and decided.getheader("X-Frame-Options") == "DENY"
+    assert decided.getheader("X-Content-Type-Options") == "nosniff"
+    assert decided.getheader("Set-Cookie") is None and decided.getheader("Content-Language") is None
 
     connection.request("POST", "/api/v1/events", body="{}", headers={"Content-Type": "application/json"})
     refused = connection.getresponse()

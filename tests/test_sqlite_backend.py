@@ -1,5 +1,4 @@
-"""The SQLite backend: write transactions of separate connections take turns on the writer lock
-file, and a background thread copies the write-ahead log into the database.
+"""The SQLite backend: write transactions of separate connections take turns on the writer lock file.
 
 Each connection holds its own descriptor of the lock file, as separate server processes do, so two
 connections in two threads here contend exactly as two workers would. The database is a file in a
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connections
 
-from trustdesk.core.sqlite import checkpoint
 from trustdesk.core.sqlite.base import DatabaseWrapper
 
 pytestmark = pytest.mark.xdist_group("sqlite-backend")
@@ -181,30 +179,3 @@ def test_closing_a_connection_mid_transaction_frees_the_lock(database: Path) -> 
     end(second, commit=True)
     second.close()
     assert stored(database) == ["after"]
-
-
-def test_the_background_checkpoint_copies_the_log_into_the_database_without_the_writers(
-    database: Path,
-) -> None:
-    writer = open_connection(database)
-    with writer.cursor() as cursor:
-        cursor.execute("PRAGMA wal_autocheckpoint=0")  # this writer never checkpoints by itself
-    log = Path(f"{database}-wal")
-    before = database.stat().st_size
-    for number in range(300):
-        begin(writer)
-        insert(writer, f"note {number} " + "x" * 500)
-        end(writer, commit=True)
-    assert database.stat().st_size == before, "the writer copied the log itself"
-    assert log.stat().st_size > 100_000
-
-    stop = threading.Event()
-    thread = checkpoint.start(str(database), interval=0.01, stop=stop)
-    deadline = time.monotonic() + 5
-    while database.stat().st_size == before and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stop.set()
-    thread.join(5)
-    writer.close()
-    assert database.stat().st_size > before + 100_000, "the log was not copied into the database"
-    assert len(stored(database)) == 300
