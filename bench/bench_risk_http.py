@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 if not os.environ.get("DATABASE_URL"):
     os.environ["TRUSTDESK_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-http-")
 os.environ.update(
@@ -46,7 +45,7 @@ if not os.environ["TRUSTDESK_PII_KEY"]:
 
     os.environ["TRUSTDESK_PII_KEY"] = Fernet.generate_key().decode()
 
-import django  # noqa: E402
+import django
 
 django.setup()
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -30,7 +33,21 @@ PASSWORD = "correct horse battery staple 42"
 VALID_USCC = ["91350100M000100Y43", "91110108551385082Q", "911100007109288314"]
 VALID_RESIDENT_IDS = ["11010519491231002X", "330106198506121237", "110101199003074477"]
 
+ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def run_cli(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The `trustdesk` command as a user runs it: its own process, from the project directory."""
+    return subprocess.run(  # noqa: S603 (our own command)
+        [sys.executable, "-m", "trustdesk.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
 
 
 def skip_or_fail(reason: str) -> None:

@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "trustdesk.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=check,
-    )
+from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -29,18 +13,18 @@ def cli_env(tmp_path_factory) -> dict[str, str]:
     var = tmp_path_factory.mktemp("var")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(TRUSTDESK_DEBUG="true", TRUSTDESK_VAR_DIR=str(var), TRUSTDESK_TESTING="")
-    run(["migrate", "--noinput"], env)
+    run_cli(["migrate", "--noinput"], env)
     return env
 
 
 def test_token_create_prints_the_token_alone_on_its_last_line(cli_env):
-    out = run(
+    out = run_cli(
         ["token", "create", "--name", "shop-backend", "--scopes", "orders:read,orders:write"],
         cli_env,
     )
     bearer = out.stdout.strip().splitlines()[-1]
     assert bearer.startswith("td_") and " " not in bearer
-    listed = run(["token", "list"], cli_env).stdout
+    listed = run_cli(["token", "list"], cli_env).stdout
     assert "shop-backend\torders:read,orders:write\tactive" in listed
     assert bearer not in listed
 
@@ -48,12 +32,12 @@ def test_token_create_prints_the_token_alone_on_its_last_line(cli_env):
 def test_scopes_all_expands_to_every_scope(cli_env):
     from trustdesk.accounts.scopes import SCOPES
 
-    out = run(["token", "create", "--name", "everything", "--scopes", "all"], cli_env)
+    out = run_cli(["token", "create", "--name", "everything", "--scopes", "all"], cli_env)
     assert ",".join(sorted(SCOPES)) in out.stdout
 
 
 def test_an_unknown_scope_exits_non_zero_with_one_readable_line(cli_env):
-    out = run(
+    out = run_cli(
         ["token", "create", "--name", "bad", "--scopes", "orders:read,teleport"],
         cli_env,
         check=False,
@@ -61,21 +45,21 @@ def test_an_unknown_scope_exits_non_zero_with_one_readable_line(cli_env):
     assert out.returncode != 0
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "unknown scope(s): teleport" in lines[0]
-    assert "bad" not in run(["token", "list"], cli_env).stdout
+    assert "bad" not in run_cli(["token", "list"], cli_env).stdout
 
 
 def test_revoking_twice_is_harmless_and_unknown_names_fail(cli_env):
-    run(["token", "create", "--name", "temp", "--scopes", "orders:read"], cli_env)
-    assert "revoked" in run(["token", "revoke", "--name", "temp"], cli_env).stdout
-    assert run(["token", "revoke", "--name", "temp"], cli_env).returncode == 0
-    missing = run(["token", "revoke", "--name", "ghost"], cli_env, check=False)
+    run_cli(["token", "create", "--name", "temp", "--scopes", "orders:read"], cli_env)
+    assert "revoked" in run_cli(["token", "revoke", "--name", "temp"], cli_env).stdout
+    assert run_cli(["token", "revoke", "--name", "temp"], cli_env).returncode == 0
+    missing = run_cli(["token", "revoke", "--name", "ghost"], cli_env, check=False)
     assert missing.returncode != 0 and "no token named 'ghost'" in missing.stderr
 
 
 def test_the_app_refuses_to_start_with_placeholder_secrets_outside_debug(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTDESK_")}
     env["TRUSTDESK_VAR_DIR"] = str(tmp_path)
-    out = run(["check"], env, check=False)
+    out = run_cli(["check"], env, check=False)
     assert out.returncode == 2
     [line] = out.stderr.splitlines()
     assert line.startswith("trustdesk: configuration error: TRUSTDESK_SECRET_KEY is the placeholder")
@@ -92,7 +76,7 @@ def test_the_app_starts_outside_debug_with_real_secrets(tmp_path):
         TRUSTDESK_PII_INDEX_KEY="i" * 40,
         TRUSTDESK_ALLOWED_HOSTS="trust.example.com",
     )
-    out = run(["check", "--deploy", "--fail-level", "ERROR"], env, check=False)
+    out = run_cli(["check", "--deploy", "--fail-level", "ERROR"], env, check=False)
     assert out.returncode == 0, out.stderr
 
 
@@ -106,5 +90,5 @@ def test_secrets_can_come_from_files(tmp_path):
         TRUSTDESK_PII_KEY="only-a-placeholder-would-fail-here-so-use-a-real-one",
         TRUSTDESK_PII_INDEX_KEY="i" * 40,
     )
-    out = run(["check"], env, check=False)
+    out = run_cli(["check"], env, check=False)
     assert "TRUSTDESK_SECRET_KEY" not in out.stderr

@@ -13,29 +13,15 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, run_cli
 from cryptography.fernet import Fernet
 from django.core.management.base import CommandError
 
 from trustdesk.simulator.management.commands.serve import server_options
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("serve")
-
-
-def cli(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "trustdesk.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
 
 
 def free_port() -> int:
@@ -57,8 +43,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         TRUSTDESK_ALLOWED_HOSTS="127.0.0.1",
         TRUSTDESK_SECURE_COOKIES="false",
     )
-    cli(["migrate", "--noinput"], env)
-    bearer = cli(["token", "create", "--name", "serve-test", "--scopes", "risk:events"], env).split()[-1]
+    run_cli(["migrate", "--noinput"], env)
+    created = run_cli(["token", "create", "--name", "serve-test", "--scopes", "risk:events"], env)
+    bearer = created.stdout.split()[-1]
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (our own command)
         [sys.executable, "-m", "trustdesk.cli", "serve", f"--bind=127.0.0.1:{port}"],

@@ -99,7 +99,6 @@ def test_a_second_writer_waits_for_the_first_and_starts_as_soon_as_it_commits(da
     first = open_connection(database)
     begin(first)
     insert(first, "first")
-    held_until: list[float] = []
 
     def second_writer() -> float:
         wrapper = open_connection(database)
@@ -115,13 +114,13 @@ def test_a_second_writer_waits_for_the_first_and_starts_as_soon_as_it_commits(da
     thread, outcome = in_thread(second_writer)
     time.sleep(0.3)
     assert thread.is_alive(), "the second writer began while the first still held its transaction"
-    held_until.append(time.monotonic())
+    released_at = time.monotonic()
     end(first, commit=True)
     thread.join(5)
     first.close()
 
     assert "error" not in outcome, outcome
-    waited_after_release = outcome["value"] - held_until[0]
+    waited_after_release = outcome["value"] - released_at
     # SQLite's own busy handler would have been asleep for up to 25 ms at this point of its back-off.
     late_ms = waited_after_release * 1000
     assert late_ms < 20, f"the waiting writer started {late_ms:.1f} ms late"
