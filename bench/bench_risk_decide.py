@@ -61,15 +61,24 @@ def store_history(count: int, start: int, days: tuple[int, int] = (0, 30)) -> No
     """`count` stored events between `days` ago; those of the last 8 days also feed the counters
     of both backends, through the backends themselves."""
     rng = random.Random(start)
-    batch: list[RiskEvent] = []
+    batch: list[decisions.Decided] = []
     recent: list[Event] = []
     for i in range(start, start + count):
         e = make_event(i, rng, "h", NOW - timedelta(seconds=rng.randint(days[0] * 86400, days[1] * 86400)))
         batch.append(
-            RiskEvent(
+            decisions.Decided(
                 event_id=e.id,
                 type=e.type,
                 occurred_at=e.occurred_at,
+                received_at=NOW,
+                attrs={},
+                features={},
+                decision="allow",
+                score=0.0,
+                reasons=[],
+                rule_hits=[],
+                shadow_hits=[],
+                model_version=None,
                 user=e.user,
                 device=e.device,
                 ip=e.ip,
@@ -78,7 +87,6 @@ def store_history(count: int, start: int, days: tuple[int, int] = (0, 30)) -> No
                 merchant=e.merchant,
                 order=e.order,
                 amount=e.amount_exact,
-                decision="allow",
             )
         )
         if e.occurred_at >= NOW - timedelta(days=COUNTED_DAYS):
@@ -89,9 +97,9 @@ def store_history(count: int, start: int, days: tuple[int, int] = (0, 30)) -> No
     _flush(batch, recent)
 
 
-def _flush(batch: list[RiskEvent], recent: list[Event]) -> None:
+def _flush(batch: list[decisions.Decided], recent: list[Event]) -> None:
     with transaction.atomic():
-        decisions._insert(batch)
+        decisions.insert(batch)
         for backend in backends():
             backend.apply_batch(recent)
 

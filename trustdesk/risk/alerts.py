@@ -33,8 +33,8 @@ def _raise(kind: str, subject: str, evidence: dict[str, Any], at: Any) -> None:
         pass  # Already raised today for this subject.
 
 
-def detect(event: Event, row: RiskEvent) -> None:
-    f = row.features
+def detect(event: Event, f: dict[str, float]) -> None:
+    """Raise the alerts the event's features (just computed, with it counted) call for."""
     if event.type == "order.created":
         recent, day = f.get("merchant_orders_10m", 0), f.get("merchant_orders_24h", 0)
         # The 24-hour count includes the last ten minutes; compare with the rest of the day's pace.

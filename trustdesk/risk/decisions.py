@@ -1,30 +1,33 @@
 """`decide`: validated events in, decisions out — features, lists, credit, engine, storage, follow-ups.
 
-Steps for a batch (one transaction):
+Steps for a batch:
 1. Events whose id is already stored get their first answer back and count nothing again.
-2. Update and read the velocity features of the new events, in order, each seeing the ones before it
-   (one pipelined round trip with Redis); look up list memberships (in memory) and shopper credit
-   (one query for the batch); run the engine on each.
-3. Store the events with their point-in-time features and decisions (one insert), add rule hits per
-   day, and act: `review` opens a case (holding the order), `block`/`review` notify the marketplace
-   through the outbox, message events are checked, refunds and chargebacks feed credit and labels,
-   alert detectors look at the features just computed.
+2. Before the transaction: read the rules and the shoppers' credit (one query for the batch), and
+   work out the counters each new event touches.
+3. In one transaction: update and read the velocity features of the new events, in order, each seeing
+   the ones before it (one pipelined round trip with Redis); look up list memberships (in memory); run
+   the engine on each. Store the events with their point-in-time features and decisions (one insert),
+   add rule hits per day, and act: `review` opens a case (holding the order), `block`/`review` notify
+   the marketplace through the outbox, message events are checked, refunds and chargebacks feed
+   credit and labels, alert detectors look at the features just computed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from trustdesk.risk import alerts, credit, lists
+from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
-from trustdesk.risk.features import backend
+from trustdesk.risk.features import Touch, backend, touches
 from trustdesk.risk.messages import check_message
 from trustdesk.risk.models import Label, ReviewCase, RiskEvent
 from trustdesk.risk.ruleset import current_engine
@@ -39,7 +42,38 @@ def _decode(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def _stored(ids: list[str]) -> dict[str, RiskEvent]:
+class Decided(NamedTuple):
+    """A decided event as stored: the columns of risk_riskevent, in the insert's order. (Plain
+    tuples: a model instance per event cost more to build than the engine took to decide it.)"""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    attrs: dict[str, Any]
+    features: dict[str, float]
+    decision: str
+    score: float
+    reasons: list[str]
+    rule_hits: list[Any]
+    shadow_hits: list[Any]
+    model_version: int | None
+    user: str = ""
+    device: str = ""
+    ip: str = ""
+    payment_fingerprint: str = ""
+    address: str = ""
+    email: str = ""
+    merchant: str = ""
+    order: str = ""
+    listing: str = ""
+    amount: Decimal | None = None
+    label: str = ""
+    label_source: str = ""
+
+
+def _stored(ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The answers already given to any of these ids."""
     # Plain SQL: on the hot path the ORM's query building costs more than the query.
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
@@ -50,14 +84,18 @@ def _stored(ids: list[str]) -> dict[str, RiskEvent]:
         )
         rows = cursor.fetchall()
     return {
-        r[0]: RiskEvent(
-            event_id=r[0], decision=r[1], score=r[2], reasons=_decode(r[3]), rule_hits=_decode(r[4])
-        )
+        r[0]: {
+            "event_id": r[0],
+            "decision": r[1],
+            "score": r[2],
+            "reasons": _decode(r[3]),
+            "rule_hits": _decode(r[4]),
+        }
         for r in rows
     }
 
 
-def answer(event: RiskEvent) -> dict[str, Any]:
+def answer(event: RiskEvent | Decided) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
         "decision": event.decision,
@@ -106,23 +144,44 @@ def decide(events: list[Event]) -> list[dict[str, Any]]:
 def _decide(events: list[Event]) -> list[dict[str, Any]]:
     stored = _stored([e.id for e in events])
     fresh = [e for e in events if e.id not in stored]
-    made: dict[str, RiskEvent] = {}
+    made: dict[str, Decided] = {}
     if fresh:
+        ready = _prepare(fresh)
         with transaction.atomic():
-            made = _decide_fresh(fresh)
-    return [answer(stored.get(e.id) or made[e.id]) for e in events]
+            made = _decide_fresh(fresh, ready)
+    return [stored.get(e.id) or answer(made[e.id]) for e in events]
 
 
-def _decide_fresh(events: list[Event]) -> dict[str, RiskEvent]:
-    engine = current_engine()
+class _Prepared(NamedTuple):
+    engine: Engine
+    touched: list[list[Touch]]
+    credits: dict[str, dict[str, Any]]
+
+
+def _prepare(events: list[Event]) -> _Prepared:
+    """What needs no counter: worked out before the transaction, because on SQLite a transaction holds
+    the one writer turn of every process (bench/bench_risk_http.py: single events queued on it). The
+    rules and credit are read as of just before the transaction, as if the request came a moment
+    sooner."""
+    return _Prepared(
+        current_engine(),
+        [touches(event) for event in events],
+        credit.snapshot({e.user for e in events if e.user}),
+    )
+
+
+_UNKNOWN_SHOPPER: dict[str, Any] = {"credit_score": credit.BASE, "credit_tier": "good"}
+
+
+def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
+    engine = ready.engine
     listed, model_version = engine.lists, engine.model_version
     now = timezone.now()
-    credits = credit.snapshot({e.user for e in events if e.user})
-    unknown: dict[str, Any] = {"credit_score": credit.BASE, "credit_tier": "good"}
-    rows: list[RiskEvent] = []
+    rows: list[Decided] = []
     hits: Counter[tuple[int, date]] = Counter()
-    for event, features in zip(events, backend().apply_batch(events), strict=True):
-        shopper = credits.get(event.user) or unknown
+    values = backend().apply_batch(events, ready.touched)
+    for event, features in zip(events, values, strict=True):
+        shopper = ready.credits.get(event.user) or _UNKNOWN_SHOPPER
         local = timezone.localtime(event.occurred_at)
         ctx = _context(event, local.hour, features, lists.flags(event, listed, now), shopper)
         attrs: dict[str, Any] = {}
@@ -141,83 +200,57 @@ def _decide_fresh(events: list[Event]) -> dict[str, RiskEvent]:
                 hits[(version_id, day)] += 1
         features["credit_score"] = shopper["credit_score"]
         rows.append(
-            RiskEvent(
-                event_id=event.id,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                received_at=now,
-                user=event.user,
-                device=event.device,
-                ip=event.ip,
-                payment_fingerprint=event.payment_fingerprint,
-                address=event.address,
-                email=event.email,
-                merchant=event.merchant,
-                order=event.order,
-                listing=event.listing,
-                amount=event.amount_exact,
-                attrs=attrs,
-                features=features,
-                decision=result.decision,
-                score=result.score,
-                reasons=result.reasons,
-                rule_hits=result.rule_hits,
-                shadow_hits=result.shadow_hits,
-                model_version=model_version,
+            Decided(
+                event.id,
+                event.type,
+                event.occurred_at,
+                now,
+                attrs,
+                features,
+                result.decision,
+                result.score,
+                result.reasons,
+                result.rule_hits,
+                result.shadow_hits,
+                model_version,
+                event.user,
+                event.device,
+                event.ip,
+                event.payment_fingerprint,
+                event.address,
+                event.email,
+                event.merchant,
+                event.order,
+                event.listing,
+                event.amount_exact,
             )
         )
-    _insert(rows)
+    insert(rows)
     if hits:
         with connection.cursor() as cursor:
             cursor.executemany(_HITS_UPSERT, [(v, d, n) for (v, d), n in hits.items()])
-    made = {r.event_id: r for r in rows}
-    # Keys only for the rows a follow-up links to (cases, chargebacks): most rows need none.
+    # Model instances only for the rows a follow-up links to (cases, chargebacks): most rows need none.
     linked = [r.event_id for r in rows if r.decision == "review" or r.type == "chargeback.received"]
+    instances: dict[str, RiskEvent] = {}
     for first in range(0, len(linked), 900):
-        chunk = linked[first : first + 900]
-        for event_id, pk in RiskEvent.objects.filter(event_id__in=chunk).values_list("event_id", "pk"):
-            made[event_id].pk = pk
+        instances.update(
+            (e.event_id, e) for e in RiskEvent.objects.filter(event_id__in=linked[first : first + 900])
+        )
     for event, row in zip(events, rows, strict=True):
-        _follow_up(event, row)
-    return made
+        _follow_up(event, row, instances.get(row.event_id))
+    return {r.event_id: r for r in rows}
 
 
-_COLUMNS = (
-    "event_id",
-    "type",
-    "occurred_at",
-    "received_at",
-    "user",
-    "device",
-    "ip",
-    "payment_fingerprint",
-    "address",
-    "email",
-    "merchant",
-    "order",
-    "listing",
-    "amount",
-    "attrs",
-    "features",
-    "decision",
-    "score",
-    "reasons",
-    "rule_hits",
-    "shadow_hits",
-    "model_version",
-    "label",
-    "label_source",
-)
 _JSON = {"attrs", "features", "reasons", "rule_hits", "shadow_hits"}
 
 
 @cache
 def _insert_sql(vendor: str) -> str:
     # PostgreSQL is told the JSON columns' type, so their text goes in as it is on both databases.
-    marks = ("%s::jsonb" if vendor == "postgresql" and c in _JSON else "%s" for c in _COLUMNS)
+    marks = ("%s::jsonb" if vendor == "postgresql" and c in _JSON else "%s" for c in Decided._fields)
     return (
         "INSERT INTO risk_riskevent ("  # noqa: S608
-        + ", ".join(f'"{c}"' for c in _COLUMNS)
+        + ", ".join(f'"{c}"' for c in Decided._fields)
         + ") VALUES ("
         + ", ".join(marks)
         + ")"
@@ -228,50 +261,45 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _insert(rows: list[RiskEvent]) -> None:
+def insert(rows: list[Decided]) -> None:
     """One executemany insert of plain values. The ORM's bulk_create prepares every field of every
     row through its field machinery, which on this path cost more than the database's own work."""
     stamp = connection.ops.adapt_datetimefield_value
-    params = [
-        (
-            r.event_id,
-            r.type,
-            stamp(r.occurred_at),
-            stamp(r.received_at),
-            r.user,
-            r.device,
-            r.ip,
-            r.payment_fingerprint,
-            r.address,
-            r.email,
-            r.merchant,
-            r.order,
-            r.listing,
-            r.amount,
-            _json(r.attrs),
-            _json(r.features),
-            r.decision,
-            r.score,
-            _json(r.reasons),
-            _json(r.rule_hits),
-            _json(r.shadow_hits),
-            r.model_version,
-            r.label,
-            r.label_source,
+    stamps: dict[datetime, Any] = {}
+    params = []
+    for r in rows:
+        received = stamps.get(r.received_at)
+        if received is None:
+            received = stamps[r.received_at] = stamp(r.received_at)
+        params.append(
+            (
+                r.event_id,
+                r.type,
+                stamp(r.occurred_at),
+                received,
+                _json(r.attrs),
+                _json(r.features),
+                r.decision,
+                r.score,
+                _json(r.reasons),
+                _json(r.rule_hits),
+                _json(r.shadow_hits),
+                *r[11:],
+            )
         )
-        for r in rows
-    ]
     with connection.cursor() as cursor:
         cursor.executemany(_insert_sql(connection.vendor), params)
 
 
-def _follow_up(event: Event, row: RiskEvent) -> None:
+def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
+    """`instance`: the stored model row, for the decisions that link to it (review, chargeback)."""
     from trustdesk.notifications.outbox import enqueue
 
     if row.decision == "review":
         from trustdesk.risk.cases import open_case
 
-        open_case(row)
+        assert instance is not None
+        open_case(instance)
     if row.decision in ("review", "block"):
         enqueue(
             f"risk.{'order_held' if row.decision == 'review' else 'blocked'}",
@@ -283,8 +311,9 @@ def _follow_up(event: Event, row: RiskEvent) -> None:
     elif event.type == "chargeback.received":
         credit.note(event.user, "chargebacks")
         # A chargeback is a known outcome: the order's earlier events become fraud labels.
-        RiskEvent.objects.filter(order=event.order, label="").exclude(pk=row.pk).update(
+        assert instance is not None
+        RiskEvent.objects.filter(order=event.order, label="").exclude(pk=instance.pk).update(
             label=Label.FRAUD, label_source="chargeback"
         )
         ReviewCase.objects.filter(event__order=event.order, status="open").update(note="chargeback received")
-    alerts.detect(event, row)
+    alerts.detect(event, row.features)

@@ -109,8 +109,11 @@ class FeatureBackend(Protocol):
         """Add the event to its counters (unless seen before) and return every feature's value."""
         ...
 
-    def apply_batch(self, events: Sequence[Event]) -> Iterable[dict[str, float]]:
-        """`apply` for each new event of a batch in order, each seeing the ones before it."""
+    def apply_batch(
+        self, events: Sequence[Event], found: Sequence[list[Touch]] | None = None
+    ) -> Iterable[dict[str, float]]:
+        """`apply` for each new event of a batch in order, each seeing the ones before it. `found`: the
+        events' touches, when the caller worked them out beforehand (outside its transaction)."""
         ...
 
     def prune(self, now_epoch: int) -> int:

@@ -94,11 +94,16 @@ class DatabaseBackend:
         [values] = self._run([event], update=first_time)
         return values
 
-    def apply_batch(self, events: Sequence[Event]) -> Iterable[dict[str, float]]:
-        return self._run(events, update=True)
+    def apply_batch(
+        self, events: Sequence[Event], found: Sequence[list[Touch]] | None = None
+    ) -> Iterable[dict[str, float]]:
+        return self._run(events, update=True, found=found)
 
-    def _run(self, events: Sequence[Event], *, update: bool) -> list[dict[str, float]]:
-        found = [touches(event) for event in events]
+    def _run(
+        self, events: Sequence[Event], *, update: bool, found: Sequence[list[Touch]] | None = None
+    ) -> list[dict[str, float]]:
+        if found is None:
+            found = [touches(event) for event in events]
         batch = _Batch()
         with connection.cursor() as cursor:
             self._load(cursor, batch, [t for touched in found for t in touched])

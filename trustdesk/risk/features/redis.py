@@ -128,26 +128,29 @@ class RedisBackend:
         [values] = self.apply_batch([event])
         return values
 
-    def apply_batch(self, events: Sequence[Event]) -> Iterator[dict[str, float]]:
+    def apply_batch(
+        self, events: Sequence[Event], found: Sequence[list[Touch]] | None = None
+    ) -> Iterator[dict[str, float]]:
         """Redis runs the events in order, so each sees the ones before it exactly as if they had been
         sent one by one. Each chunk goes out as soon as it is encoded and its values are yielded as its
         reply arrives, so Redis counts one chunk while this process encodes the next or decides the
         one before."""
-        found: list[list[Touch]] = []
+        given = found
+        worked_out: list[list[Touch]] = []
 
         def chunks() -> Iterator[bytes]:
             for start in range(0, len(events), CHUNK):
                 entries = []
-                for event in events[start : start + CHUNK]:
-                    touched = touches(event)
-                    found.append(touched)
+                for at, event in enumerate(events[start : start + CHUNK], start):
+                    touched = given[at] if given is not None else touches(event)
+                    worked_out.append(touched)
                     entries.append(self._entry(event, touched))
                 yield orjson.dumps(entries)
 
         done = 0
         for reply in self._call(chunks()):
             for answer in reply.split(b";"):
-                yield self._values(found[done], answer)
+                yield self._values(worked_out[done], answer)
                 done += 1
 
     def _call(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
