@@ -8,6 +8,8 @@ backend, whatever the suite's own database is.)
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connections
 
+from trustdesk.core.sqlite import base as sqlite_backend
 from trustdesk.core.sqlite.base import DatabaseWrapper
 
 pytestmark = pytest.mark.xdist_group("sqlite-backend")
@@ -178,3 +181,42 @@ def test_closing_a_connection_mid_transaction_frees_the_lock(database: Path) -> 
     end(second, commit=True)
     second.close()
     assert stored(database) == ["after"]
+
+
+def in_database_file(path: Path, copy: Path) -> list[str]:
+    """The notes in the database file itself, without what its write-ahead log holds yet."""
+    shutil.copyfile(path, copy)
+    reader = sqlite3.connect(copy)
+    try:
+        return [row[0] for row in reader.execute("SELECT text FROM note ORDER BY id")]
+    finally:
+        reader.close()
+
+
+def test_a_thread_copies_the_log_into_the_database_once_it_is_long_enough(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = open_connection(database)
+    copied_by_the_writer: list[str] = []
+    writer.connection.set_trace_callback(
+        lambda statement: copied_by_the_writer.append(statement) if "checkpoint" in statement else None
+    )
+    for text in ("one", "two"):
+        begin(writer)
+        insert(writer, text)
+        end(writer, commit=True)
+    assert in_database_file(database, tmp_path / "before.sqlite3") == []
+
+    # Two one-row commits left a page or two each in the log: the next one takes it past this.
+    monkeypatch.setattr(sqlite_backend, "CHECKPOINT_AT_PAGES", 3)
+    begin(writer)
+    insert(writer, "three")
+    end(writer, commit=True)
+    copier = sqlite_backend.copier_for(str(database), 5)
+    deadline = time.monotonic() + 5
+    while copier.copies == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.close()
+    assert in_database_file(database, tmp_path / "after.sqlite3") == ["one", "two", "three"]
+    # The committing connection went on at once; the copier's own connection did the copying.
+    assert copied_by_the_writer == []

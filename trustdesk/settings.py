@@ -135,9 +135,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; "
-            # Copy the log into the database every 10,000 pages (≈ 40 MB), not every 1,000: fewer,
-            # larger copies write a page rewritten many times once (docs/performance.md).
-            "PRAGMA wal_autocheckpoint=10000;"
+            # Writers copy the log into the database after their commits, once it holds ≈ 10,000
+            # pages not copied yet (trustdesk/core/sqlite says why); SQLite's own copy, inside a
+            # commit, only if that ever reaches 40,000.
+            "PRAGMA wal_autocheckpoint=40000;"
         ),
         "timeout": 5,
         "transaction_mode": "IMMEDIATE",
