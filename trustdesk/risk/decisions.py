@@ -72,37 +72,26 @@ class Decided(NamedTuple):
     label_source: str = ""
 
 
+# What an event's answer holds; a repeated id gets the stored one back.
+_ANSWER_FIELDS = ("event_id", "decision", "score", "reasons", "rule_hits")
+_ANSWER_SELECT = "SELECT " + ", ".join(_ANSWER_FIELDS) + " FROM risk_riskevent"  # noqa: S608
+
+
 def _stored(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The answers already given to any of these ids."""
     # Plain SQL: on the hot path the ORM's query building costs more than the query.
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT event_id, decision, score, reasons, rule_hits FROM risk_riskevent "  # noqa: S608
-            f"WHERE event_id IN ({marks})",
-            ids,
-        )
+        cursor.execute(f"{_ANSWER_SELECT} WHERE event_id IN ({marks})", ids)
         rows = cursor.fetchall()
     return {
-        r[0]: {
-            "event_id": r[0],
-            "decision": r[1],
-            "score": r[2],
-            "reasons": _decode(r[3]),
-            "rule_hits": _decode(r[4]),
-        }
+        r[0]: dict(zip(_ANSWER_FIELDS, (r[0], r[1], r[2], _decode(r[3]), _decode(r[4])), strict=True))
         for r in rows
     }
 
 
 def answer(event: RiskEvent | Decided) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "decision": event.decision,
-        "score": event.score,
-        "reasons": event.reasons,
-        "rule_hits": event.rule_hits,
-    }
+    return {name: getattr(event, name) for name in _ANSWER_FIELDS}
 
 
 def _context(
@@ -257,6 +246,10 @@ def _insert_sql(vendor: str) -> str:
     )
 
 
+# From model_version on, the columns go in as they are.
+_PLAIN_FROM = Decided._fields.index("model_version")
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -266,7 +259,7 @@ def insert(rows: list[Decided]) -> None:
     row through its field machinery, which on this path cost more than the database's own work."""
     stamp = connection.ops.adapt_datetimefield_value
     stamps: dict[datetime, Any] = {}
-    params = []
+    params: list[tuple[Any, ...]] = []
     for r in rows:
         received = stamps.get(r.received_at)
         if received is None:
@@ -284,7 +277,7 @@ def insert(rows: list[Decided]) -> None:
                 _json(r.reasons),
                 _json(r.rule_hits),
                 _json(r.shadow_hits),
-                *r[11:],
+                *r[_PLAIN_FROM:],
             )
         )
     with connection.cursor() as cursor:

@@ -135,14 +135,13 @@ class RedisBackend:
         sent one by one. Each chunk goes out as soon as it is encoded and its values are yielded as its
         reply arrives, so Redis counts one chunk while this process encodes the next or decides the
         one before."""
-        given = found
         worked_out: list[list[Touch]] = []
 
         def chunks() -> Iterator[bytes]:
             for start in range(0, len(events), CHUNK):
                 entries = []
                 for at, event in enumerate(events[start : start + CHUNK], start):
-                    touched = given[at] if given is not None else touches(event)
+                    touched = found[at] if found is not None else touches(event)
                     worked_out.append(touched)
                     entries.append(self._entry(event, touched))
                 yield orjson.dumps(entries)
