@@ -45,7 +45,7 @@ from trustdesk.risk import decisions, features, ruleset  # noqa: E402
 from trustdesk.risk.engine import NO_LISTS  # noqa: E402
 from trustdesk.risk.events import Event, validate_one  # noqa: E402
 from trustdesk.risk.features.base import FEATURES  # noqa: E402
-from trustdesk.risk.models import RiskEvent  # noqa: E402
+from trustdesk.risk.models import RiskEvent, naming  # noqa: E402
 
 NOW = timezone.now()
 COUNTED_DAYS = 8
@@ -118,9 +118,10 @@ def naive_features(event: Event) -> dict[str, float]:
         if not all(getattr(event, p) for p in spec.entity):
             values[spec.name] = 0
             continue
+        # naming(): in the form that reaches the partial indexes, so the baseline keeps its indexes.
         rows = RiskEvent.objects.filter(
+            *(naming(p, getattr(event, p)) for p in spec.entity),
             occurred_at__gte=event.occurred_at - timedelta(seconds=spec.seconds),
-            **{p: getattr(event, p) for p in spec.entity},
         )
         if spec.types != {"*"}:
             rows = rows.filter(type__in=spec.types)

@@ -222,3 +222,63 @@ def test_alerts_for_card_testing_refund_abuse_surge_price_and_takeover(api, staf
     assert Alert.objects.get(kind="card_testing").evidence["failures_10m"] == 5
     page = staff_client("analyst").get("/risk/alerts/")
     assert page.status_code == 200 and "Card testing" in page.content.decode()
+
+
+def _full_scans_of_events(sql: str) -> list[str]:
+    """The plan's steps that read the whole event table (or all of one of its indexes)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            steps = [row[-1] for row in cursor.fetchall()]
+            return [s for s in steps if s.startswith("SCAN risk_riskevent")]
+        # On a table this small PostgreSQL would scan it whole anyway; forbid that to see whether
+        # an index could serve the query at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        steps = [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_seqscan")
+        return [s for s in steps if "Seq Scan on risk_riskevent" in s]
+
+
+def test_the_cases_queries_by_card_address_and_order_reach_the_partial_indexes(api, risk_rule):
+    """The card, address, merchant and order indexes hold only events that name one; a query reaches
+    them only when it says so, otherwise it reads the whole event table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from trustdesk.risk.cases import do_decide, investigate
+
+    risk_rule("big", "event.amount >= 500.0", "review")
+    for i in range(20):
+        api.post("/events", order(f"pi-{i}", user=f"p{i}", device=f"dev-{i}"))
+    held = api.post(
+        "/events",
+        order(
+            "pi-x", amount="900.00", device="dev-x", payment_fingerprint="card-x", shipping_address="1 Road"
+        ),
+    )
+    assert held[1].get("decision") == "review", held
+    case = ReviewCase.objects.get()
+    with CaptureQueriesContext(connection) as run:
+        graph = investigate(case)
+        do_decide(case, actor=ANALYST, outcome="fraud", note="ring")  # noqa: F405 (risk_fixtures)
+        api.post(
+            "/events",
+            {
+                "id": "pi-cb",
+                "type": "chargeback.received",
+                "user": "u-1",
+                "order": "o-pi-x",
+                "amount": "9.00",
+            },
+        )
+    assert [e.event_id for e in graph.events] == ["pi-x"]
+    assert RiskEvent.objects.get(event_id="pi-x").label == Label.FRAUD
+    touching = [q["sql"] for q in run.captured_queries if "risk_riskevent" in q["sql"]]
+    assert any('"payment_fingerprint"' in sql for sql in touching)
+    assert any('"order"' in sql and sql.startswith("UPDATE") for sql in touching)
+    for sql in touching:
+        if sql.startswith(("SELECT", "UPDATE")):
+            assert _full_scans_of_events(sql) == [], sql

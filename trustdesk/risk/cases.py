@@ -16,7 +16,7 @@ from trustdesk.core.actors import Actor
 from trustdesk.core.errors import NotFound, ValidationFailed
 from trustdesk.core.statemachine import StateMachine
 from trustdesk.risk import credit
-from trustdesk.risk.models import CaseEvent, CaseStatus, Label, ReviewCase, RiskEvent
+from trustdesk.risk.models import CaseEvent, CaseStatus, Label, ReviewCase, RiskEvent, naming
 
 C = CaseStatus
 LIFECYCLE = StateMachine(
@@ -63,7 +63,7 @@ def do_decide(case: ReviewCase, *, actor: Actor, outcome: str, note: str = "") -
             data={"outcome": outcome},
             extra_updates={"outcome": outcome, "note": note, "decided_at": timezone.now()},
         )
-        linked = RiskEvent.objects.filter(Q(pk=event.pk) | (Q(order=event.order) & ~Q(order="")))
+        linked = RiskEvent.objects.filter(Q(pk=event.pk) | naming("order", event.order))
         linked.update(label=outcome, label_source="analyst")
         if outcome == Label.FRAUD and event.user:
             credit.note(event.user, "confirmed_fraud")
@@ -98,7 +98,7 @@ def investigate(case: ReviewCase, *, limit: int = 200) -> Graph:
     for kind in LINKS:
         value = getattr(event, kind)
         if value:
-            condition |= Q(**{kind: value})
+            condition |= naming(kind, value)
     related = list(RiskEvent.objects.filter(condition).order_by("-occurred_at")[:limit]) if condition else []
     graph = Graph(events=related)
     weights: dict[tuple[tuple[str, str], tuple[str, str]], int] = {}

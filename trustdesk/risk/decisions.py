@@ -29,7 +29,7 @@ from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
 from trustdesk.risk.features import Touch, backend, touches
 from trustdesk.risk.messages import check_message
-from trustdesk.risk.models import Label, ReviewCase, RiskEvent
+from trustdesk.risk.models import Label, ReviewCase, RiskEvent, naming
 from trustdesk.risk.ruleset import current_engine
 
 _HITS_UPSERT = (
@@ -305,8 +305,10 @@ def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
         credit.note(event.user, "chargebacks")
         # A chargeback is a known outcome: the order's earlier events become fraud labels.
         assert instance is not None
-        RiskEvent.objects.filter(order=event.order, label="").exclude(pk=instance.pk).update(
+        RiskEvent.objects.filter(naming("order", event.order), label="").exclude(pk=instance.pk).update(
             label=Label.FRAUD, label_source="chargeback"
         )
-        ReviewCase.objects.filter(event__order=event.order, status="open").update(note="chargeback received")
+        ReviewCase.objects.filter(
+            event__in=RiskEvent.objects.filter(naming("order", event.order)), status="open"
+        ).update(note="chargeback received")
     alerts.detect(event, row.features)
