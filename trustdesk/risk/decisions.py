@@ -281,7 +281,12 @@ def insert(rows: list[Decided]) -> None:
             )
         )
     with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(connection.vendor), params)
+        if len(params) == 1:
+            # psycopg runs executemany in pipeline mode, whose set-up and sync cost a single event
+            # more than the insert itself.
+            cursor.execute(_insert_sql(connection.vendor), params[0])
+        else:
+            cursor.executemany(_insert_sql(connection.vendor), params)
 
 
 def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
