@@ -282,3 +282,37 @@ def test_the_cases_queries_by_card_address_and_order_reach_the_partial_indexes(a
     for sql in touching:
         if sql.startswith(("SELECT", "UPDATE")):
             assert _full_scans_of_events(sql) == [], sql
+
+
+def test_the_credit_tally_reads_only_the_user_index(api):
+    """A refund rescoring the shopper tallies their latest events' types from the (user, time, type)
+    index, without reading each event's row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api.post("/events", order("ct-1", user="u-ct"))
+    with CaptureQueriesContext(connection) as run:
+        refund = {
+            "id": "ct-r",
+            "type": "refund.requested",
+            "user": "u-ct",
+            "order": "o-ct-1",
+            "amount": "5.00",
+        }
+        assert api.post("/events", refund)[0] == 200
+    [tally] = [q["sql"] for q in run.captured_queries if "COALESCE(SUM(CASE WHEN type" in q["sql"]]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {tally}")
+            assert any("COVERING INDEX risk_event_user_idx" in row[-1] for row in cursor.fetchall())
+        else:
+            # Which plan is cheapest depends on the table's statistics; leave the planner only the
+            # index-only scan, which it picks when the index holds every column the query reads.
+            others = ("enable_seqscan", "enable_bitmapscan", "enable_indexscan")
+            for setting in others:
+                cursor.execute(f"SET LOCAL {setting} = off")
+            cursor.execute(f"EXPLAIN {tally}")
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            for setting in others:
+                cursor.execute(f"RESET {setting}")
+            assert "Index Only Scan Backward using risk_event_user_idx" in plan, plan

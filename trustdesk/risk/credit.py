@@ -92,8 +92,9 @@ def _orders_that_count(cursor: Any, user: str, refunds: int) -> int:
     than counted on every order event, which keeps order events off this write path.
     """
     enough = max(50, 5 * refunds)
-    # Only the user is a condition, so the planner walks the (user, occurred_at) index from the
-    # newest end; with `type = …` as well, SQLite chose the type index and read every user's orders.
+    # Only the user is a condition, so the planner walks the (user, occurred_at, type) index from the
+    # newest end, reading the type from the index itself; with `type = …` as well, SQLite chose the
+    # type index and read every user's orders.
     cursor.execute(
         "SELECT COALESCE(SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), 0) FROM ("
         'SELECT type FROM risk_riskevent WHERE "user" = %s ORDER BY occurred_at DESC LIMIT %s) latest',
