@@ -36,7 +36,8 @@ class RiskEvent(models.Model):
     """One event the marketplace sent, the features it saw and the decision it got (point in time)."""
 
     # Unique through a constraint rather than `unique=True`, which on PostgreSQL also builds a second
-    # index for LIKE queries: one more index written by every event, read by none of ours.
+    # index for LIKE queries: one more index written by every event, for the simulator's prefix
+    # lookups alone (which may as well scan).
     event_id = models.CharField(max_length=64)
     type = models.CharField(max_length=32)
     occurred_at = models.DateTimeField(db_index=True)
