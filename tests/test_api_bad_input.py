@@ -89,3 +89,37 @@ def test_duplicate_external_id_is_a_conflict_and_keeps_the_first(api):
 def test_unknown_object_is_404(api):
     status, body = api.get("/merchants/nope")
     assert status == 404 and body["code"] == "not_found"
+
+
+def test_a_time_without_its_offset_is_refused_and_nothing_is_stored(api, marketplace):
+    """Read in the server's own zone, or compared with stored zoned times, a time without its offset
+    gave wrong deadlines or a 500: it is a 422 naming the field."""
+    from trustdesk.listings.models import Listing
+    from trustdesk.risk.models import ListEntry, RiskEvent
+
+    naive = "2030-01-01T00:00:00"
+    listing = {
+        "external_id": "l-naive",
+        "shop": "s-1",
+        "category": "apparel",
+        "title": "T恤",
+        "price": "59.00",
+        "created_at": naive,
+    }
+    block = {"kind": "ip", "value": "1.2.3.4", "action": "block", "reason": "x", "expires_at": naive}
+    event = {"id": "n-1", "type": "login.failed", "user": "u", "occurred_at": naive}
+    for path, body, field in (
+        ("/listings", listing, "created_at"),
+        ("/risk/lists", block, "expires_at"),
+        ("/events", event, "occurred_at"),
+    ):
+        status, answer = api.post(path, body)
+        assert status == 422, (path, answer)
+        assert answer["code"] in ("validation_failed", "naive_time"), answer
+        assert field in answer["message"] and "UTC offset" in answer["message"], answer
+    assert not Listing.objects.filter(external_id="l-naive").exists()
+    assert not ListEntry.objects.exists()
+    assert not RiskEvent.objects.exists()
+    # With the offset the same calls go through.
+    assert api.post("/risk/lists", {**block, "expires_at": naive + "+08:00"})[0] == 201
+    assert api.post("/events", {**event, "occurred_at": naive + "Z"})[0] == 200

@@ -72,6 +72,11 @@ def test_a_repeated_event_id_returns_the_first_answer_and_counts_nothing_twice(a
         ({"type": "login.failed", "user": "u"}, "validation_failed"),
         ({"id": "x-1", "type": "login.failed", "user": "u", "is_vip": True}, "validation_failed"),
         ({"id": "x-1", "type": "account.changed", "user": "u", "change": "hair"}, "invalid_change"),
+        # A time without its offset is ambiguous: refused, not read as the server's own zone.
+        (
+            {"id": "x-1", "type": "login.failed", "user": "u", "occurred_at": "2026-11-24T10:00:00"},
+            "naive_time",
+        ),
     ],
 )
 def test_bad_events_are_refused_with_a_code_and_nothing_is_stored(api, event, code):

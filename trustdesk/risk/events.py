@@ -16,6 +16,7 @@ from ninja import Field
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from trustdesk.core import pii
+from trustdesk.core.schemas import NAIVE_TIME
 
 MAX_BATCH = 1000
 
@@ -108,6 +109,13 @@ def validate_one(raw: Any, index: int = 0) -> Event | EventError:
         data = EventIn.model_validate(raw)
     except ValidationError as exc:
         return EventError(index, event_id, "validation_failed", _error_message(exc))
+    if data.occurred_at is not None and data.occurred_at.utcoffset() is None:
+        return EventError(
+            index,
+            event_id,
+            "naive_time",
+            f"occurred_at: {NAIVE_TIME}",
+        )
     if data.type not in REQUIRED:
         return EventError(
             index,
