@@ -169,9 +169,11 @@ def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
     rows: list[Decided] = []
     hits: Counter[tuple[int, date]] = Counter()
     values = backend().apply_batch(events, ready.touched)
+    # Looked up once: timezone.localtime() finds the current zone again for every call.
+    zone = timezone.get_current_timezone()
     for event, features in zip(events, values, strict=True):
         shopper = ready.credits.get(event.user) or _UNKNOWN_SHOPPER
-        local = timezone.localtime(event.occurred_at)
+        local = event.occurred_at.astimezone(zone)
         ctx = _context(event, local.hour, features, lists.flags(event, listed, now), shopper)
         attrs: dict[str, Any] = {}
         if event.type == "message.sent":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from trustdesk.risk.events import Event
@@ -26,10 +26,14 @@ class FeatureSpec:
     # Derived once: touches() reads them for every feature of every event.
     seconds: int = field(init=False, repr=False, compare=False)
     step: int = field(init=False, repr=False, compare=False)
+    # The digest of a counter's name with the feature's part already in: touches() copies it and
+    # adds the entity values, which gives the same digest as hashing the whole name at once.
+    named: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seconds", WINDOWS[self.window])
         object.__setattr__(self, "step", WINDOWS[self.window] // BUCKETS_PER_WINDOW)
+        object.__setattr__(self, "named", hashlib.blake2b(f"{self.name}\x1f".encode(), digest_size=16))
 
 
 def _f(name: str, entity: str, types: str, window: str, agg: str = "count", of: str = "") -> FeatureSpec:
@@ -92,13 +96,14 @@ def touches(event: Event) -> list[Touch]:
         values = [getattr(event, part) for part in entity]
         if not all(values):
             continue
-        joined = "\x1f".join(values)
+        joined = "\x1f".join(values).encode()
         for spec in specs:
             member = getattr(event, spec.of) if spec.of else ""
             update = (spec.types is ANY or kind in spec.types) and (spec.agg != "distinct" or bool(member))
             # The counter's name: a digest of the feature and its entity values, so keys have one length.
-            key = hashlib.blake2b(f"{spec.name}\x1f{joined}".encode(), digest_size=16).hexdigest()
-            found.append(Touch(spec, key, at - at % spec.step, update, event.amount, member))
+            digest = spec.named.copy()
+            digest.update(joined)
+            found.append(Touch(spec, digest.hexdigest(), at - at % spec.step, update, event.amount, member))
     return found
 
 
