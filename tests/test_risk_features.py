@@ -129,3 +129,13 @@ def test_both_backends_agree_on_counts_and_sums_over_days_of_batched_traffic(db)
     finally:
         redis_backend.clear()
     assert max(v["user_orders_24h"] for v in from_database) > 5
+
+
+def test_counter_keys_stay_what_stored_counters_are_named():
+    """A counter's key names it in the database and in Redis: derived differently, every live
+    counter would be orphaned and the features would start again from zero."""
+    from trustdesk.risk.features.base import touches
+
+    keys = {t.spec.name: t.key for t in touches(ev(1, device="d1"))}
+    assert keys["user_orders_1h"] == "03d5da768d18892c8f4ac0acc6c7ce61"
+    assert keys["user_device_events_7d"] == "4cb458663189ab2acbebee8ddbdac964"
