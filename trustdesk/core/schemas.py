@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, field_validator
 
@@ -19,7 +20,7 @@ class StrictIn(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _times_carry_their_offset(cls, value: Any) -> Any:
-        if isinstance(value, datetime) and value.utcoffset() is None:
+        if isinstance(value, datetime) and timezone.is_naive(value):
             raise ValueError(NAIVE_TIME)
         return value
 

@@ -109,7 +109,7 @@ def validate_one(raw: Any, index: int = 0) -> Event | EventError:
         data = EventIn.model_validate(raw)
     except ValidationError as exc:
         return EventError(index, event_id, "validation_failed", _error_message(exc))
-    if data.occurred_at is not None and data.occurred_at.utcoffset() is None:
+    if data.occurred_at is not None and timezone.is_naive(data.occurred_at):
         return EventError(
             index,
             event_id,
