@@ -224,22 +224,33 @@ def test_alerts_for_card_testing_refund_abuse_surge_price_and_takeover(api, staf
     assert page.status_code == 200 and "Card testing" in page.content.decode()
 
 
-def _full_scans_of_events(sql: str) -> list[str]:
-    """The plan's steps that read the whole event table (or all of one of its indexes)."""
+def _plan(sql: str, *, without: tuple[str, ...] = ()) -> list[str]:
+    """The steps of the query's plan. `without`: PostgreSQL planner methods to forbid, so the plan
+    shows whether an index could serve the query at all (on tables this small PostgreSQL would
+    otherwise choose by their statistics); SQLite ignores them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            steps = [row[-1] for row in cursor.fetchall()]
-            return [s for s in steps if s.startswith("SCAN risk_riskevent")]
-        # On a table this small PostgreSQL would scan it whole anyway; forbid that to see whether
-        # an index could serve the query at all.
-        cursor.execute("SET LOCAL enable_seqscan = off")
+            return [row[-1] for row in cursor.fetchall()]
+        for setting in without:
+            cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute(f"EXPLAIN {sql}")
         steps = [row[0] for row in cursor.fetchall()]
-        cursor.execute("RESET enable_seqscan")
-        return [s for s in steps if "Seq Scan on risk_riskevent" in s]
+        for setting in without:
+            cursor.execute(f"RESET {setting}")
+        return steps
+
+
+def _full_scans_of_events(sql: str) -> list[str]:
+    """The plan's steps that read the whole event table (or all of one of its indexes)."""
+    from django.db import connection
+
+    steps = _plan(sql, without=("enable_seqscan",))
+    if connection.vendor == "sqlite":
+        return [s for s in steps if s.startswith("SCAN risk_riskevent")]
+    return [s for s in steps if "Seq Scan on risk_riskevent" in s]
 
 
 def test_the_cases_queries_by_card_address_and_order_reach_the_partial_indexes(api, risk_rule):
@@ -301,18 +312,10 @@ def test_the_credit_tally_reads_only_the_user_index(api):
         }
         assert api.post("/events", refund)[0] == 200
     [tally] = [q["sql"] for q in run.captured_queries if "COALESCE(SUM(CASE WHEN type" in q["sql"]]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {tally}")
-            assert any("COVERING INDEX risk_event_user_idx" in row[-1] for row in cursor.fetchall())
-        else:
-            # Which plan is cheapest depends on the table's statistics; leave the planner only the
-            # index-only scan, which it picks when the index holds every column the query reads.
-            others = ("enable_seqscan", "enable_bitmapscan", "enable_indexscan")
-            for setting in others:
-                cursor.execute(f"SET LOCAL {setting} = off")
-            cursor.execute(f"EXPLAIN {tally}")
-            plan = " ".join(row[0] for row in cursor.fetchall())
-            for setting in others:
-                cursor.execute(f"RESET {setting}")
-            assert "Index Only Scan Backward using risk_event_user_idx" in plan, plan
+    # Left only the index-only scan, PostgreSQL picks it when the index holds every column read.
+    steps = _plan(tally, without=("enable_seqscan", "enable_bitmapscan", "enable_indexscan"))
+    if connection.vendor == "sqlite":
+        assert any("COVERING INDEX risk_event_user_idx" in step for step in steps), steps
+    else:
+        plan = " ".join(steps)
+        assert "Index Only Scan Backward using risk_event_user_idx" in plan, plan
