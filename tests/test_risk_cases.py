@@ -10,7 +10,7 @@ from risk_fixtures import *  # noqa: F403 (fixtures)
 
 from trustdesk.notifications.models import OutboxMessage, WebhookEndpoint
 from trustdesk.risk.credit import shopper_can_request_refund_only
-from trustdesk.risk.models import Alert, Label, ReviewCase, RiskEvent
+from trustdesk.risk.models import Alert, Label, ReviewCase, RiskEvent, ShopperCredit
 
 
 @pytest.fixture
@@ -297,10 +297,12 @@ def test_the_cases_queries_by_card_address_and_order_reach_the_partial_indexes(a
 
 def test_the_credit_tally_reads_only_the_user_index(api):
     """A refund rescoring the shopper tallies their latest events' types from the (user, time, type)
-    index, without reading each event's row."""
+    index, without reading each event's row; orders months apart all count."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    long_ago = (timezone.now() - timedelta(days=70)).isoformat()
+    api.post("/events", order("ct-0", user="u-ct", occurred_at=long_ago))
     api.post("/events", order("ct-1", user="u-ct"))
     with CaptureQueriesContext(connection) as run:
         refund = {
@@ -319,3 +321,27 @@ def test_the_credit_tally_reads_only_the_user_index(api):
     else:
         plan = " ".join(steps)
         assert "Index Only Scan Backward using risk_event_user_idx" in plan, plan
+    # Both orders, a month or more apart, count for the shopper.
+    assert ShopperCredit.objects.get(user="u-ct").orders == 2
+
+
+def test_lookups_by_entity_reach_events_a_year_old_or_dated_ahead(api, risk_rule):
+    """A case's graph, a chargeback's labels and the shopper's credit are not limited to recent events."""
+    from trustdesk.risk.cases import investigate
+
+    risk_rule("big", "event.amount >= 500.0", "review")
+    year_ago = (timezone.now() - timedelta(days=400)).isoformat()
+    ahead = (timezone.now() + timedelta(days=45)).isoformat()
+    api.post("/events", order("mo-old", user="u-old", device="dev-shared", occurred_at=year_ago))
+    api.post("/events", order("mo-ahead", user="u-ahead", device="dev-shared", occurred_at=ahead))
+    held = api.post("/events", order("mo-now", amount="900.00", device="dev-shared"))
+    assert held[1]["decision"] == "review"
+
+    graph = investigate(ReviewCase.objects.get())
+    assert {e.event_id for e in graph.events} == {"mo-old", "mo-ahead", "mo-now"}
+    assert {("user", "u-old"), ("user", "u-ahead")} <= set(graph.nodes)
+
+    chargeback = {"id": "mo-cb", "type": "chargeback.received", "user": "u-old", "order": "o-mo-old"}
+    assert api.post("/events", {**chargeback, "amount": "9.00"})[0] == 200
+    assert RiskEvent.objects.get(event_id="mo-old").label == Label.FRAUD
+    assert ShopperCredit.objects.get(user="u-old").chargebacks == 1
