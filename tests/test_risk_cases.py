@@ -153,6 +153,58 @@ def test_a_long_order_history_outweighs_a_refund_and_is_tallied_only_as_far_as_t
     assert record.orders == 50
 
 
+def test_a_batch_notes_credit_and_chargeback_labels_as_the_same_events_one_by_one(api):
+    """Refunds and chargebacks of a batch are noted together (a statement or two for the batch); the
+    credit and labels come out as if each event had been sent alone. 250 shoppers: more than one
+    group of the order tally."""
+
+    def events(prefix):
+        made = []
+        for n in range(250):
+            user = f"{prefix}-{n}"
+            made.append(order(f"{prefix}-o-{n}", user=user))
+            made.append(
+                {
+                    "id": f"{prefix}-r-{n}",
+                    "type": "refund.requested",
+                    "user": user,
+                    "order": f"o-{prefix}-o-{n}",
+                }
+            )
+        user = f"{prefix}-0"
+        for k in range(3):
+            made.append({"id": f"{prefix}-rr-{k}", "type": "refund.requested", "user": user, "order": "o-x"})
+        made.append(
+            {"id": f"{prefix}-cb", "type": "chargeback.received", "user": user, "order": f"o-{prefix}-o-0"}
+        )
+        return [{**e, "amount": e.get("amount", "5.00")} for e in made]
+
+    for event in events("one"):
+        assert api.post("/events", event)[0] == 200
+    assert api.post("/events", {"events": events("all")})[0] == 200
+
+    def credit(prefix):
+        rows = ShopperCredit.objects.filter(user__startswith=f"{prefix}-").order_by("user")
+        return [(r.user.split("-", 1)[1], r.orders, r.refunds, r.chargebacks, r.score, r.tier) for r in rows]
+
+    alone, together = credit("one"), credit("all")
+    assert len(together) == 250 and together == alone
+    assert together[0][1:] == (1, 4, 1, *together[0][4:]) and together[0][5] in ("fair", "poor")
+    for prefix in ("one", "all"):
+        labels = dict(RiskEvent.objects.filter(order=f"o-{prefix}-o-0").values_list("event_id", "label"))
+        assert labels == {f"{prefix}-o-0": Label.FRAUD, f"{prefix}-r-0": Label.FRAUD, f"{prefix}-cb": ""}
+
+
+def test_credit_signals_must_name_a_shopper_and_a_known_signal(db):
+    from trustdesk.risk import credit
+
+    with pytest.raises(ValueError, match="needs a user"):
+        credit.note_many({"": {"refunds": 1}})
+    with pytest.raises(ValueError, match="unknown credit signal 'likes'"):
+        credit.note_many({"u-1": {"refunds": 1, "likes": 2}})
+    assert not ShopperCredit.objects.exists()
+
+
 def test_alerts_for_card_testing_refund_abuse_surge_price_and_takeover(api, staff_client):
     for i in range(5):
         api.post(

@@ -8,11 +8,13 @@ after-sales asks `shopper_can_request_refund_only` before offering refund-only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
+from trustdesk.core.sql import one_of
 from trustdesk.risk.models import ShopperCredit
 
 BASE = 700
@@ -32,12 +34,12 @@ def snapshot(users: set[str]) -> dict[str, dict[str, Any]]:
     """credit_score / credit_tier per user; users never seen have the base score."""
     found: dict[str, dict[str, Any]] = {}
     if users:
-        marks = ", ".join(["%s"] * len(users))
+        condition, params = one_of('"user"', users)
         with connection.cursor() as cursor:
             # Plain SQL: this runs for every batch of events.
             cursor.execute(
-                f'SELECT "user", score, tier FROM risk_shoppercredit WHERE "user" IN ({marks})',  # noqa: S608
-                list(users),
+                f'SELECT "user", score, tier FROM risk_shoppercredit WHERE {condition}',  # noqa: S608
+                params,
             )
             found = {u: {"credit_score": s, "credit_tier": t} for u, s, t in cursor.fetchall()}
     default = {
@@ -52,36 +54,56 @@ SIGNALS = ("refunds", "chargebacks", "confirmed_fraud")
 
 def note(user: str, signal: str, amount: int = 1) -> tuple[int, str]:
     """Count one behaviour signal (refunds, chargebacks, confirmed_fraud) and rescore; returns the
-    new (score, tier). Three statements, no read-modify-write race: the counters move in the upsert."""
-    if not user:
-        raise ValueError("credit needs a user")
-    if signal not in SIGNALS:
-        raise ValueError(f"unknown credit signal {signal!r}")
+    new (score, tier)."""
+    return note_many({user: {signal: amount}})[user]
+
+
+def note_many(signals: Mapping[str, Mapping[str, int]]) -> dict[str, tuple[int, str]]:
+    """`note` for many shoppers at once — a batch of events' refunds and chargebacks — in three
+    statements whatever their number: one upsert of every shopper's counts, one tally of their
+    orders, one update of their scores. No read-modify-write race: the counts move in the upsert.
+    Returns each shopper's new (score, tier)."""
+    for user, noted in signals.items():
+        if not user:
+            raise ValueError("credit needs a user")
+        unknown = set(noted) - set(SIGNALS)
+        if unknown:
+            raise ValueError(f"unknown credit signal {sorted(unknown)[0]!r}")
+    # In one order, so that two transactions noting the same shoppers lock their rows alike.
+    users = sorted(signals)
+    if not users:
+        return {}
     now = timezone.now()
-    initial = {name: amount if name == signal else 0 for name in SIGNALS}
+    rows = ", ".join(["(%s, %s, %s, %s, 0, %s, %s, %s)"] * len(users))
+    params: list[Any] = []
+    for user in users:
+        params += [user, *(signals[user].get(name, 0) for name in SIGNALS), BASE, "good", now]
+    added = ", ".join(f"{name} = risk_shoppercredit.{name} + excluded.{name}" for name in SIGNALS)
     with connection.cursor() as cursor:
         cursor.execute(
             'INSERT INTO risk_shoppercredit ("user", refunds, chargebacks, confirmed_fraud, orders, score, '  # noqa: S608
-            "tier, updated_at) VALUES (%s, %s, %s, %s, 0, %s, %s, %s) "
-            f'ON CONFLICT ("user") DO UPDATE SET {signal} = risk_shoppercredit.{signal} + %s, '
-            "updated_at = excluded.updated_at "
-            "RETURNING refunds, chargebacks, confirmed_fraud",
-            [user, *initial.values(), BASE, "good", now, amount],
+            f"tier, updated_at) VALUES {rows} "
+            f'ON CONFLICT ("user") DO UPDATE SET {added}, updated_at = excluded.updated_at '
+            'RETURNING "user", refunds, chargebacks, confirmed_fraud',
+            params,
         )
-        refunds, chargebacks, confirmed_fraud = cursor.fetchone()
-        orders = _orders_that_count(cursor, user, refunds)
-        score, tier = compute(
-            orders=orders, refunds=refunds, chargebacks=chargebacks, confirmed_fraud=confirmed_fraud
-        )
-        cursor.execute(
+        totals: dict[str, tuple[int, int, int]] = {row[0]: row[1:] for row in cursor.fetchall()}
+        orders = _orders_that_count(cursor, [(user, totals[user][0]) for user in users])
+        scored: dict[str, tuple[int, str]] = {}
+        for user in users:
+            refunds, chargebacks, fraud = totals[user]
+            scored[user] = compute(
+                orders=orders[user], refunds=refunds, chargebacks=chargebacks, confirmed_fraud=fraud
+            )
+        cursor.executemany(
             'UPDATE risk_shoppercredit SET orders = %s, score = %s, tier = %s WHERE "user" = %s',
-            [orders, score, tier, user],
+            [(orders[user], *scored[user], user) for user in users],
         )
-    return score, tier
+    return scored
 
 
-def _orders_that_count(cursor: Any, user: str, refunds: int) -> int:
-    """The shopper's orders, as far as the score can tell them apart.
+def _orders_that_count(cursor: Any, shoppers: list[tuple[str, int]]) -> dict[str, int]:
+    """Each shopper's orders (given with their refunds), as far as the score can tell them apart.
 
     `compute` stops telling order counts apart at max(50, 5 × refunds) (the order bonus is capped
     at 50, refunds within one in five orders cost nothing), so it is enough to look at the shopper's
@@ -91,16 +113,29 @@ def _orders_that_count(cursor: Any, user: str, refunds: int) -> int:
     ten is judged on the orders among them.) Orders are tallied here, when a signal arrives, rather
     than counted on every order event, which keeps order events off this write path.
     """
-    enough = max(50, 5 * refunds)
-    # Only the user is a condition, so the planner walks the (user, occurred_at, type) index from the
-    # newest end, reading the type from the index itself; with `type = …` as well, SQLite chose the
-    # type index and read every user's orders.
-    cursor.execute(
-        "SELECT COALESCE(SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), 0) FROM ("
-        'SELECT type FROM risk_riskevent WHERE "user" = %s ORDER BY occurred_at DESC LIMIT %s) latest',
-        ["order.created", user, 10 * enough],
+    # One statement per group of shoppers: a branch each, numbered by a literal so the answer needs
+    # no typed parameter in its select list. Only the user is a condition, so the planner walks the
+    # (user, occurred_at, type) index from the newest end, reading the type from the index itself;
+    # with `type = …` as well, SQLite chose the type index and read every user's orders.
+    branch = (
+        "SELECT {i}, (SELECT COALESCE(SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), 0) FROM ("
+        'SELECT type FROM risk_riskevent WHERE "user" = %s ORDER BY occurred_at DESC LIMIT %s) latest)'
     )
-    return min(int(cursor.fetchone()[0]), enough)
+    enough = {user: max(50, 5 * refunds) for user, refunds in shoppers}
+    users = list(enough)
+    tallied: dict[str, int] = {}
+    # SQLite allows at most 500 terms in a compound SELECT.
+    for first in range(0, len(users), _TALLY_GROUP):
+        group = users[first : first + _TALLY_GROUP]
+        params: list[Any] = []
+        for user in group:
+            params += ["order.created", user, 10 * enough[user]]
+        cursor.execute(" UNION ALL ".join(branch.format(i=i) for i in range(len(group))), params)
+        tallied.update((group[i], min(int(orders), enough[group[i]])) for i, orders in cursor.fetchall())
+    return tallied
+
+
+_TALLY_GROUP = 200
 
 
 def credit_of(user: str) -> ShopperCredit:

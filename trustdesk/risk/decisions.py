@@ -24,12 +24,13 @@ import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from trustdesk.core.sql import one_of
 from trustdesk.risk import alerts, credit, lists
 from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
 from trustdesk.risk.features import Touch, backend, touches
 from trustdesk.risk.messages import check_message
-from trustdesk.risk.models import Label, ReviewCase, RiskEvent, naming
+from trustdesk.risk.models import Label, ReviewCase, RiskEvent, present
 from trustdesk.risk.ruleset import current_engine
 
 _HITS_UPSERT = (
@@ -80,9 +81,9 @@ _ANSWER_SELECT = "SELECT " + ", ".join(_ANSWER_FIELDS) + " FROM risk_riskevent" 
 def _stored(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The answers already given to any of these ids."""
     # Plain SQL: on the hot path the ORM's query building costs more than the query.
-    marks = ", ".join(["%s"] * len(ids))
+    condition, params = one_of("event_id", ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"{_ANSWER_SELECT} WHERE event_id IN ({marks})", ids)
+        cursor.execute(f"{_ANSWER_SELECT} WHERE {condition}", params)
         rows = cursor.fetchall()
     return {
         r[0]: dict(zip(_ANSWER_FIELDS, (r[0], r[1], r[2], _decode(r[3]), _decode(r[4])), strict=True))
@@ -220,15 +221,16 @@ def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
     if hits:
         with connection.cursor() as cursor:
             cursor.executemany(_HITS_UPSERT, [(v, d, n) for (v, d), n in hits.items()])
-    # Model instances only for the rows a follow-up links to (cases, chargebacks): most rows need none.
-    linked = [r.event_id for r in rows if r.decision == "review" or r.type == "chargeback.received"]
+    # Model instances only for the rows a case links to: most rows need none.
+    held = [r.event_id for r in rows if r.decision == "review"]
     instances: dict[str, RiskEvent] = {}
-    for first in range(0, len(linked), 900):
+    for first in range(0, len(held), 900):
         instances.update(
-            (e.event_id, e) for e in RiskEvent.objects.filter(event_id__in=linked[first : first + 900])
+            (e.event_id, e) for e in RiskEvent.objects.filter(event_id__in=held[first : first + 900])
         )
     for event, row in zip(events, rows, strict=True):
         _follow_up(event, row, instances.get(row.event_id))
+    _note_outcomes(events)
     return {r.event_id: r for r in rows}
 
 
@@ -292,7 +294,7 @@ def insert(rows: list[Decided]) -> None:
 
 
 def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
-    """`instance`: the stored model row, for the decisions that link to it (review, chargeback)."""
+    """`instance`: the stored model row, for a decision that links to it (review)."""
     from trustdesk.notifications.outbox import enqueue
 
     if row.decision == "review":
@@ -306,16 +308,28 @@ def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
             {**answer(row), "type": row.type, "order": row.order, "user": row.user},
             idempotency_key=f"risk.decision:{row.event_id}",
         )
-    if event.type == "refund.requested":
-        credit.note(event.user, "refunds")
-    elif event.type == "chargeback.received":
-        credit.note(event.user, "chargebacks")
-        # A chargeback is a known outcome: the order's earlier events become fraud labels.
-        assert instance is not None
-        RiskEvent.objects.filter(naming("order", event.order), label="").exclude(pk=instance.pk).update(
+    alerts.detect(event, row.features)
+
+
+_SIGNALS = {"refund.requested": "refunds", "chargeback.received": "chargebacks"}
+
+
+def _note_outcomes(events: list[Event]) -> None:
+    """What refunds and chargebacks tell, for the whole batch at once: the shoppers' credit, and a
+    chargeback's order's earlier events as fraud labels (a chargeback is a known outcome). A
+    statement or two per batch rather than per event: on PostgreSQL each is a round trip."""
+    signals: dict[str, Counter[str]] = {}
+    for event in events:
+        signal = _SIGNALS.get(event.type)
+        if signal:
+            signals.setdefault(event.user, Counter())[signal] += 1
+    if signals:
+        credit.note_many(signals)
+    charged = [e for e in events if e.type == "chargeback.received"]
+    if charged:
+        orders = {e.order for e in charged}
+        of_orders = RiskEvent.objects.filter(present("order"), order__in=orders)
+        of_orders.filter(label="").exclude(event_id__in=[e.id for e in charged]).update(
             label=Label.FRAUD, label_source="chargeback"
         )
-        ReviewCase.objects.filter(
-            event__in=RiskEvent.objects.filter(naming("order", event.order)), status="open"
-        ).update(note="chargeback received")
-    alerts.detect(event, row.features)
+        ReviewCase.objects.filter(event__in=of_orders, status="open").update(note="chargeback received")
