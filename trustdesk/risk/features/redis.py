@@ -14,14 +14,18 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import redis
 
-from trustdesk.risk.features.base import BUCKETS_PER_WINDOW, Touch, empty_features, touches
+from trustdesk.risk.features.base import BUCKETS_PER_WINDOW, FEATURES, Touch, empty_features, touches
 
 if TYPE_CHECKING:
     from trustdesk.risk.events import Event
 
-# ARGV: the seen-keys' time-to-live, then one JSON array with an entry per event:
-# [seen-key, the event's time (epoch seconds), [touch, …]], each touch being
-# [kind (c|s|d), key, bucket, step, update (0|1), ttl, value, window seconds].
+_KIND = {"count": "c", "sum": "s", "distinct": "d"}
+
+# ARGV: the seen-keys' time-to-live, the key prefix, then one JSON array with an entry per event:
+# [seen-key, the event's time (epoch seconds), touches], the touches being one flat array of five
+# values per touch: feature number (1-based, in FEATURES' order), key, bucket, update (true|false),
+# value. What is the same for every touch of a feature (kind, step, time-to-live, window) is in the
+# script itself, so it is neither encoded nor decoded per touch.
 # The reply is one string: per event "fresh,value,value,…", events separated by ";".
 # One call for many events: the per-call cost (command parsing, script set-up, a reply to read on
 # both sides) was most of what Redis and the client spent per event when each event was its own call.
@@ -38,17 +42,21 @@ if TYPE_CHECKING:
 # (HyperLogLogs per bucket were tried first: PFCOUNT merging ten dense ones cost more than
 # everything else an event does.)
 _SCRIPT = """
-local ttl_seen = ARGV[1]
+local features = FEATURES
+local ttl_seen, prefix = ARGV[1], ARGV[2]
 local replies = {}
-for _, e in ipairs(cjson.decode(ARGV[2])) do
+for _, e in ipairs(cjson.decode(ARGV[3])) do
   local fresh = redis.call('SET', e[1], '1', 'NX', 'EX', ttl_seen)
   local at = e[2]
   local out = {fresh and '1' or '0'}
-  for _, t in ipairs(e[3]) do
-    local kind, key, bucket, step, ttl, value = t[1], t[2], t[3], t[4], t[6], t[7]
-    local update = t[5] == 1 and fresh
+  local t = e[3]
+  for j = 1, #t, 5 do
+    local spec = features[t[j]]
+    local kind, step, ttl, seconds = spec[1], spec[2], spec[3], spec[4]
+    local key, bucket, value = prefix .. t[j + 1], t[j + 2], t[j + 4]
+    local update = t[j + 3] and fresh
     if kind == 'd' then
-      local since = string.format('%d', at - t[8])
+      local since = string.format('%d', at - seconds)
       if update then
         redis.call('ZADD', key, 'GT', at, value)
         redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. since)
@@ -80,13 +88,19 @@ for _, e in ipairs(cjson.decode(ARGV[2])) do
   replies[#replies + 1] = table.concat(out, ',')
 end
 return table.concat(replies, ';')
-""".replace("BUCKETS", str(BUCKETS_PER_WINDOW))
+""".replace("BUCKETS", str(BUCKETS_PER_WINDOW)).replace(
+    "FEATURES",
+    "{"
+    + ", ".join(f"{{'{_KIND[f.agg]}', {f.step}, {f.seconds + f.step}, {f.seconds}}}" for f in FEATURES)
+    + "}",
+)
 
 SEEN_TTL = 8 * 86400
 # Events per script call: a call blocks every other Redis client while it runs (about 30 µs an
 # event), so a large batch goes as several calls in one pipelined round trip.
 CHUNK = 100
-_KIND = {"count": "c", "sum": "s", "distinct": "d"}
+# A feature's number in the script's table, and whether its value is the member counted distinct.
+_NUMBER = {f.name: (i, f.agg == "distinct") for i, f in enumerate(FEATURES, 1)}
 
 
 class RedisBackend:
@@ -97,25 +111,11 @@ class RedisBackend:
         self.prefix = prefix
 
     def _entry(self, event: Event, found: list[Touch]) -> list[Any]:
-        prefix = self.prefix
-        touched = []
+        touched: list[Any] = []
         for t in found:
-            spec = t.spec
-            kind = _KIND[spec.agg]
-            value = t.member if kind == "d" else (t.value if kind == "s" else 1)
-            touched.append(
-                [
-                    kind,
-                    prefix + t.key,
-                    t.bucket,
-                    spec.step,
-                    int(t.update),
-                    spec.seconds + spec.step,
-                    value,
-                    spec.seconds,
-                ]
-            )
-        return [f"{prefix}seen:{event.id}", int(event.occurred_at.timestamp()), touched]
+            number, distinct = _NUMBER[t.spec.name]
+            touched += (number, t.key, t.bucket, t.update, t.member if distinct else t.value)
+        return [f"{self.prefix}seen:{event.id}", int(event.occurred_at.timestamp()), touched]
 
     @staticmethod
     def _values(found: list[Touch], reply: bytes) -> dict[str, float]:
@@ -160,7 +160,7 @@ class RedisBackend:
         unread = 0
         try:
             for chunk in chunks:
-                conn.send_packed_command(conn.pack_command("EVAL", _SCRIPT, 0, SEEN_TTL, chunk))
+                conn.send_packed_command(conn.pack_command("EVAL", _SCRIPT, 0, SEEN_TTL, self.prefix, chunk))
                 unread += 1
             while unread:
                 reply = conn.read_response()
