@@ -87,23 +87,35 @@ _BY_ENTITY: tuple[tuple[tuple[str, ...], tuple[FeatureSpec, ...]], ...] = tuple(
 )
 
 
+# Touches are built with tuple.__new__ directly: a NamedTuple's own constructor is a Python function,
+# one call per touch, which cost a quarter of touches() (in-process: 21 → 15 µs an event).
+_new_tuple = tuple.__new__
+
+
 def touches(event: Event) -> list[Touch]:
     """Every feature whose entity the event names: read always, updated when the type matches."""
     at = int(event.occurred_at.timestamp())
     kind = event.type
-    found = []
+    found: list[Touch] = []
     for entity, specs in _BY_ENTITY:
-        values = [getattr(event, part) for part in entity]
-        if not all(values):
-            continue
-        joined = "\x1f".join(values).encode()
+        if len(entity) == 1:
+            value = getattr(event, entity[0])
+            if not value:
+                continue
+            joined = value.encode()
+        else:
+            values = [getattr(event, part) for part in entity]
+            if not all(values):
+                continue
+            joined = "\x1f".join(values).encode()
         for spec in specs:
             member = getattr(event, spec.of) if spec.of else ""
             update = (spec.types is ANY or kind in spec.types) and (spec.agg != "distinct" or bool(member))
             # The counter's name: a digest of the feature and its entity values, so keys have one length.
             digest = spec.named.copy()
             digest.update(joined)
-            found.append(Touch(spec, digest.hexdigest(), at - at % spec.step, update, event.amount, member))
+            touch = (spec, digest.hexdigest(), at - at % spec.step, update, event.amount, member)
+            found.append(_new_tuple(Touch, touch))
     return found
 
 
