@@ -13,6 +13,8 @@ adds the rest of the million *before* those 30 days (up to 400 days back), so bo
 recent traffic and only the amount of stored history differs — which is what "cost per event must
 not grow with history" is about.
 
+Runs with DEBUG off, as a worker does in production (DEBUG formats and keeps every SQL statement).
+
 Run against a throw-away database:
   TRUSTDESK_DEBUG=true TRUSTDESK_VAR_DIR=$(mktemp -d) REDIS_URL=redis://127.0.0.1:6379/9 \
       .venv/bin/python bench/bench_risk_decide.py [events] [small-history] [large-history]
@@ -46,6 +48,8 @@ from trustdesk.risk.engine import NO_LISTS  # noqa: E402
 from trustdesk.risk.events import Event, validate_one  # noqa: E402
 from trustdesk.risk.features.base import FEATURES  # noqa: E402
 from trustdesk.risk.models import RiskEvent, naming  # noqa: E402
+
+settings.DEBUG = False
 
 NOW = timezone.now()
 COUNTED_DAYS = 8
