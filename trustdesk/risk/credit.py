@@ -14,7 +14,6 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from trustdesk.core.sql import one_of
 from trustdesk.risk.models import ShopperCredit
 
 BASE = 700
@@ -34,12 +33,12 @@ def snapshot(users: set[str]) -> dict[str, dict[str, Any]]:
     """credit_score / credit_tier per user; users never seen have the base score."""
     found: dict[str, dict[str, Any]] = {}
     if users:
-        condition, params = one_of('"user"', users)
+        marks = ", ".join(["%s"] * len(users))
         with connection.cursor() as cursor:
             # Plain SQL: this runs for every batch of events.
             cursor.execute(
-                f'SELECT "user", score, tier FROM risk_shoppercredit WHERE {condition}',  # noqa: S608
-                params,
+                f'SELECT "user", score, tier FROM risk_shoppercredit WHERE "user" IN ({marks})',  # noqa: S608
+                list(users),
             )
             found = {u: {"credit_score": s, "credit_tier": t} for u, s, t in cursor.fetchall()}
     default = {
@@ -95,10 +94,13 @@ def note_many(signals: Mapping[str, Mapping[str, int]]) -> dict[str, tuple[int, 
             scored[user] = compute(
                 orders=orders[user], refunds=refunds, chargebacks=chargebacks, confirmed_fraud=fraud
             )
-        cursor.executemany(
-            'UPDATE risk_shoppercredit SET orders = %s, score = %s, tier = %s WHERE "user" = %s',
-            [(orders[user], *scored[user], user) for user in users],
-        )
+        rescored = [(orders[user], *scored[user], user) for user in users]
+        rescore = 'UPDATE risk_shoppercredit SET orders = %s, score = %s, tier = %s WHERE "user" = %s'
+        if len(rescored) == 1:
+            # psycopg runs executemany in pipeline mode, whose set-up and sync cost more than one row.
+            cursor.execute(rescore, rescored[0])
+        else:
+            cursor.executemany(rescore, rescored)
     return scored
 
 

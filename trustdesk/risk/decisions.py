@@ -24,7 +24,6 @@ import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from trustdesk.core.sql import one_of
 from trustdesk.risk import alerts, credit, lists
 from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
@@ -81,9 +80,9 @@ _ANSWER_SELECT = "SELECT " + ", ".join(_ANSWER_FIELDS) + " FROM risk_riskevent" 
 def _stored(ids: list[str]) -> dict[str, dict[str, Any]]:
     """The answers already given to any of these ids."""
     # Plain SQL: on the hot path the ORM's query building costs more than the query.
-    condition, params = one_of("event_id", ids)
+    marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"{_ANSWER_SELECT} WHERE {condition}", params)
+        cursor.execute(f"{_ANSWER_SELECT} WHERE event_id IN ({marks})", ids)
         rows = cursor.fetchall()
     return {
         r[0]: dict(zip(_ANSWER_FIELDS, (r[0], r[1], r[2], _decode(r[3]), _decode(r[4])), strict=True))
