@@ -104,6 +104,10 @@ def note_many(signals: Mapping[str, Mapping[str, int]]) -> dict[str, tuple[int, 
     return scored
 
 
+# Shoppers per tally statement: SQLite allows at most 500 terms in a compound SELECT.
+_TALLY_GROUP = 200
+
+
 def _orders_that_count(cursor: Any, shoppers: list[tuple[str, int]]) -> dict[str, int]:
     """Each shopper's orders (given with their refunds), as far as the score can tell them apart.
 
@@ -126,7 +130,6 @@ def _orders_that_count(cursor: Any, shoppers: list[tuple[str, int]]) -> dict[str
     enough = {user: max(50, 5 * refunds) for user, refunds in shoppers}
     users = list(enough)
     tallied: dict[str, int] = {}
-    # SQLite allows at most 500 terms in a compound SELECT.
     for first in range(0, len(users), _TALLY_GROUP):
         group = users[first : first + _TALLY_GROUP]
         params: list[Any] = []
@@ -135,9 +138,6 @@ def _orders_that_count(cursor: Any, shoppers: list[tuple[str, int]]) -> dict[str
         cursor.execute(" UNION ALL ".join(branch.format(i=i) for i in range(len(group))), params)
         tallied.update((group[i], min(int(orders), enough[group[i]])) for i, orders in cursor.fetchall())
     return tallied
-
-
-_TALLY_GROUP = 200
 
 
 def credit_of(user: str) -> ShopperCredit:
