@@ -53,6 +53,54 @@ def test_a_repeated_event_id_returns_the_first_answer_and_counts_nothing_twice(a
     assert RuleHitDaily.objects.get().hits == 1
 
 
+def _own_entities(event_id):
+    named = ("user", "device", "ip", "merchant", "email", "shipping_address")
+    return {name: f"{name}-{event_id}@example.com" for name in named}
+
+
+def test_a_batch_stores_each_event_as_a_single_request_does(api):
+    """Batches take another way into the table (a COPY on PostgreSQL): every stored column is the same."""
+    at = "2026-11-20T09:30:15.250000+08:00"
+    changed = {"type": "account.changed", "user": "u-s", "change": "phone", "occurred_at": at}
+    ordered = order("x", user="u-s", amount="123.45", occurred_at=at)
+    pairs = []
+    for n, event in enumerate((changed, ordered)):
+        single, batched = f"one-{n}", f"many-{n}"
+        # Entities of their own, so that each event counts only itself in its features.
+        assert api.post("/events", {**event, "id": single, **_own_entities(single)})[0] == 200
+        pairs.append((single, batched, {**event, "id": batched, **_own_entities(batched)}))
+    assert api.post("/events", {"events": [p[2] for p in pairs]})[0] == 200
+
+    def stored(event_id):
+        row = RiskEvent.objects.filter(event_id=event_id).values().get()
+        # The columns that name the event or its own entities: present on both, equal on neither.
+        for name in ("id", "event_id", "received_at", "user", "device", "ip", "merchant", "email", "address"):
+            row[name] = bool(row[name])
+        return row
+
+    for single, batched, _ in pairs:
+        assert stored(single) == stored(batched)
+    assert stored("many-0")["attrs"] == {"change": "phone"}
+    assert str(stored("many-1")["amount"]) == "123.45"
+
+
+def test_storing_an_id_twice_raises_the_integrity_error_decide_answers_again_on(db):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from trustdesk.risk.decisions import Decided, insert
+
+    now = timezone.now()
+    rows = [
+        Decided(f"d-{n}", "login.failed", now, now, {}, {}, "allow", 0.0, [], [], [], None, user="u")
+        for n in range(2)
+    ]
+    insert(rows[:1])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(rows)
+    assert list(RiskEvent.objects.values_list("event_id", flat=True)) == ["d-0"]
+
+
 @pytest.mark.parametrize(
     ("event", "code"),
     [
