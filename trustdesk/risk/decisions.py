@@ -257,6 +257,24 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _columns(r: Decided, occurred: Any, received: Any) -> tuple[Any, ...]:
+    """A row's values in the insert's column order, the JSON columns as text, the times as given."""
+    return (
+        r.event_id,
+        r.type,
+        occurred,
+        received,
+        _json(r.attrs),
+        _json(r.features),
+        r.decision,
+        r.score,
+        _json(r.reasons),
+        _json(r.rule_hits),
+        _json(r.shadow_hits),
+        *r[_PLAIN_FROM:],
+    )
+
+
 def insert(rows: list[Decided]) -> None:
     """One executemany insert of plain values (on PostgreSQL, a COPY for more than one row). The ORM's
     bulk_create prepares every field of every row through its field machinery, which on this path
@@ -271,22 +289,7 @@ def insert(rows: list[Decided]) -> None:
         received = stamps.get(r.received_at)
         if received is None:
             received = stamps[r.received_at] = stamp(r.received_at)
-        params.append(
-            (
-                r.event_id,
-                r.type,
-                stamp(r.occurred_at),
-                received,
-                _json(r.attrs),
-                _json(r.features),
-                r.decision,
-                r.score,
-                _json(r.reasons),
-                _json(r.rule_hits),
-                _json(r.shadow_hits),
-                *r[_PLAIN_FROM:],
-            )
-        )
+        params.append(_columns(r, stamp(r.occurred_at), received))
     with connection.cursor() as cursor:
         if len(params) == 1:
             # psycopg runs executemany in pipeline mode, whose set-up and sync cost a single event
@@ -307,19 +310,7 @@ def _copy(rows: list[Decided]) -> None:
         cursor.cursor.copy(_COPY_SQL) as copy,
     ):
         for r in rows:
-            copy.write_row(
-                (
-                    *r[:4],
-                    _json(r.attrs),
-                    _json(r.features),
-                    r.decision,
-                    r.score,
-                    _json(r.reasons),
-                    _json(r.rule_hits),
-                    _json(r.shadow_hits),
-                    *r[_PLAIN_FROM:],
-                )
-            )
+            copy.write_row(_columns(r, r.occurred_at, r.received_at))
 
 
 _COPY_SQL = "COPY risk_riskevent (" + ", ".join(f'"{c}"' for c in Decided._fields) + ") FROM STDIN"
