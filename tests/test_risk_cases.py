@@ -397,3 +397,17 @@ def test_lookups_by_entity_reach_events_a_year_old_or_dated_ahead(api, risk_rule
     assert api.post("/events", {**chargeback, "amount": "9.00"})[0] == 200
     assert RiskEvent.objects.get(event_id="mo-old").label == Label.FRAUD
     assert ShopperCredit.objects.get(user="u-old").chargebacks == 1
+
+
+def test_an_alert_that_goes_on_firing_is_stored_once_with_the_evidence_of_the_event_that_raised_it(api):
+    # The surge holds from the 20th order on, for every order after it, in this batch and the next.
+    status, _ = api.post(
+        "/events", {"events": [order(f"sg-{i}", user=f"sg{i}", merchant="busy") for i in range(25)]}
+    )
+    assert status == 200
+    api.post("/events", {"events": [order(f"sg2-{i}", user=f"sg2{i}", merchant="busy") for i in range(5)]})
+    api.post("/events", order("sg3-0", user="sg30", merchant="busy"))
+    [alert] = Alert.objects.filter(kind="merchant_surge")
+    assert alert.subject == "busy"
+    assert alert.evidence["orders_10m"] == 20
+    assert RiskEvent.objects.filter(merchant="busy").count() == 31

@@ -29,7 +29,7 @@ from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
 from trustdesk.risk.features import Touch, backend, touches
 from trustdesk.risk.messages import check_message
-from trustdesk.risk.models import Label, ReviewCase, RiskEvent, present
+from trustdesk.risk.models import Alert, Label, ReviewCase, RiskEvent, present
 from trustdesk.risk.ruleset import current_engine
 
 _HITS_UPSERT = (
@@ -227,8 +227,10 @@ def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
         instances.update(
             (e.event_id, e) for e in RiskEvent.objects.filter(event_id__in=held[first : first + 900])
         )
+    raised: list[Alert] = []
     for event, row in zip(events, rows, strict=True):
-        _follow_up(event, row, instances.get(row.event_id))
+        raised += _follow_up(event, row, instances.get(row.event_id))
+    alerts.store(raised)
     _note_outcomes(events)
     return {r.event_id: r for r in rows}
 
@@ -316,8 +318,9 @@ def _copy(rows: list[Decided]) -> None:
 _COPY_SQL = "COPY risk_riskevent (" + ", ".join(f'"{c}"' for c in Decided._fields) + ") FROM STDIN"
 
 
-def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
-    """`instance`: the stored model row, for a decision that links to it (review)."""
+def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> list[Alert]:
+    """`instance`: the stored model row, for a decision that links to it (review). Returns the alerts
+    the event raises, for the batch to store together."""
     from trustdesk.notifications.outbox import enqueue
 
     if row.decision == "review":
@@ -331,7 +334,7 @@ def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> None:
             {**answer(row), "type": row.type, "order": row.order, "user": row.user},
             idempotency_key=f"risk.decision:{row.event_id}",
         )
-    alerts.detect(event, row.features)
+    return alerts.detect(event, row.features)
 
 
 _SIGNALS = {"refund.requested": "refunds", "chargeback.received": "chargebacks"}
