@@ -220,3 +220,29 @@ def test_a_thread_copies_the_log_into_the_database_once_it_is_long_enough(
     assert in_database_file(database, tmp_path / "after.sqlite3") == ["one", "two", "three"]
     # The committing connection went on at once; the copier's own connection did the copying.
     assert copied_by_the_writer == []
+
+
+def test_a_process_writing_without_pause_lets_its_own_copier_take_a_turn(
+    database: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A worker deciding events back to back holds the lock nearly all the time, and between its
+    # transactions it runs Python holding the GIL; its own copier thread must still get the turn it
+    # needs to start the log over, well within the lock's timeout, and nothing written is lost.
+    monkeypatch.setattr(sqlite_backend, "CHECKPOINT_AT_PAGES", 3)
+    writer = open_connection(database, timeout=1)
+    copier = sqlite_backend.copier_for(str(database), 1)
+    deadline = time.monotonic() + 4
+    written = 0
+    while copier.copies < 3 and time.monotonic() < deadline:
+        begin(writer)
+        for _ in range(20):
+            insert(writer, f"{written:08d}" + "x" * 500)
+            written += 1
+        with writer.cursor() as cursor:
+            for _ in range(30):
+                cursor.execute("SELECT count(*) FROM note WHERE text > %s", ["0"])
+        end(writer, commit=True)
+    writer.close()
+    assert copier.copies >= 3, caplog.text
+    assert "failed" not in caplog.text
+    assert len(stored(database)) == written
