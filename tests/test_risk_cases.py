@@ -411,3 +411,36 @@ def test_an_alert_that_goes_on_firing_is_stored_once_with_the_evidence_of_the_ev
     assert alert.subject == "busy"
     assert alert.evidence["orders_10m"] == 20
     assert RiskEvent.objects.filter(merchant="busy").count() == 31
+
+
+def test_a_batch_holding_and_blocking_many_events_opens_a_case_and_queues_a_webhook_for_each(
+    api, risk_rule, webhook
+):
+    risk_rule("big", "event.amount >= 500.0", "review", reason="large order")
+    risk_rule("huge", "event.amount >= 5000.0", "block", reason="far too large")
+    amounts = {"h-1": "800.00", "h-2": "9000.00", "h-3": "10.00", "h-4": "700.00", "h-5": "6000.00"}
+    batch = {"events": [order(i, user=f"buyer-{i}", amount=a) for i, a in amounts.items()]}
+    status, body = api.post("/events", batch)
+    assert status == 200
+    decided = {answer["event_id"]: answer["decision"] for answer in body["results"]}
+    assert decided == {"h-1": "review", "h-2": "block", "h-3": "allow", "h-4": "review", "h-5": "block"}
+
+    cases = ReviewCase.objects.select_related("event").order_by("event__event_id")
+    assert [c.event.event_id for c in cases] == ["h-1", "h-4"]
+    for case in cases:
+        [first] = case.events.all()
+        assert (first.from_state, first.to_state, first.actor_kind) == ("", "open", "system")
+        assert "large order" in first.reason
+    queued = sorted(OutboxMessage.objects.all(), key=lambda m: m.idempotency_key)
+    assert [(m.event_type, m.payload["event_id"], m.idempotency_key) for m in queued] == [
+        ("risk.order_held", "h-1", "risk.decision:h-1"),
+        ("risk.blocked", "h-2", "risk.decision:h-2"),
+        ("risk.order_held", "h-4", "risk.decision:h-4"),
+        ("risk.blocked", "h-5", "risk.decision:h-5"),
+    ]
+    assert queued[0].payload["order"] == "o-h-1" and queued[0].payload["user"] == "buyer-h-1"
+
+    # Sent again (a retry after a lost answer): the same answers, nothing opened or queued twice.
+    status, again = api.post("/events", batch)
+    assert status == 200 and again == body
+    assert ReviewCase.objects.count() == 2 and OutboxMessage.objects.count() == 4

@@ -6,7 +6,7 @@ row first, exactly zero rows change and the caller gets InvalidTransition instea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import models, transaction
@@ -59,6 +59,15 @@ class StateMachine(Generic[E]):
     def record_initial(self, obj: models.Model, actor: Actor, reason: str = "") -> E:
         return self._event(obj, "", getattr(obj, self.field), actor, reason, {})
 
+    def record_initial_many(self, objs: Sequence[models.Model], actor: Actor, reasons: Sequence[str]) -> None:
+        """`record_initial` for many rows just created, in one insert (a batch's review cases)."""
+        self.event_model._default_manager.bulk_create(
+            [
+                self._new_event(obj, "", getattr(obj, self.field), actor, reason, {})
+                for obj, reason in zip(objs, reasons, strict=True)
+            ]
+        )
+
     def move(
         self,
         obj: models.Model,
@@ -96,7 +105,20 @@ class StateMachine(Generic[E]):
         reason: str,
         data: dict[str, Any],
     ) -> E:
-        return self.event_model._default_manager.create(
+        event = self._new_event(obj, from_state, to_state, actor, reason, data)
+        event.save(force_insert=True)
+        return event
+
+    def _new_event(
+        self,
+        obj: models.Model,
+        from_state: str,
+        to_state: str,
+        actor: Actor,
+        reason: str,
+        data: dict[str, Any],
+    ) -> E:
+        return self.event_model(
             **{self.subject_field: obj},
             from_state=from_state,
             to_state=to_state,

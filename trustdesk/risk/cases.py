@@ -5,6 +5,7 @@ decides. The outcome labels the events (for training) and is sent to the marketp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -28,10 +29,14 @@ LIFECYCLE = StateMachine(
 LINKS = ("user", "device", "ip", "payment_fingerprint", "address")
 
 
-def open_case(event: RiskEvent) -> ReviewCase:
-    case = ReviewCase.objects.create(event=event)
-    LIFECYCLE.record_initial(case, Actor.system("risk"), reason="; ".join(event.reasons)[:500])
-    return case
+def open_cases(held: Sequence[tuple[int, list[str]]]) -> list[ReviewCase]:
+    """A case for each held event, given as its primary key and the reasons it was held: the cases
+    in one insert and their first events in another (an attack can hold hundreds of a batch's events)."""
+    cases = ReviewCase.objects.bulk_create([ReviewCase(event_id=pk) for pk, _ in held])
+    LIFECYCLE.record_initial_many(
+        cases, Actor.system("risk"), ["; ".join(reasons)[:500] for _, reasons in held]
+    )
+    return cases
 
 
 def get_case(pk: int) -> ReviewCase:

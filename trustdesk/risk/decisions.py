@@ -220,17 +220,7 @@ def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
     if hits:
         with connection.cursor() as cursor:
             cursor.executemany(_HITS_UPSERT, [(v, d, n) for (v, d), n in hits.items()])
-    # Model instances only for the rows a case links to: most rows need none.
-    held = [r.event_id for r in rows if r.decision == "review"]
-    instances: dict[str, RiskEvent] = {}
-    for first in range(0, len(held), 900):
-        instances.update(
-            (e.event_id, e) for e in RiskEvent.objects.filter(event_id__in=held[first : first + 900])
-        )
-    raised: list[Alert] = []
-    for event, row in zip(events, rows, strict=True):
-        raised += _follow_up(event, row, instances.get(row.event_id))
-    alerts.store(raised)
+    _follow_ups(events, rows)
     _note_outcomes(events)
     return {r.event_id: r for r in rows}
 
@@ -318,23 +308,36 @@ def _copy(rows: list[Decided]) -> None:
 _COPY_SQL = "COPY risk_riskevent (" + ", ".join(f'"{c}"' for c in Decided._fields) + ") FROM STDIN"
 
 
-def _follow_up(event: Event, row: Decided, instance: RiskEvent | None) -> list[Alert]:
-    """`instance`: the stored model row, for a decision that links to it (review). Returns the alerts
-    the event raises, for the batch to store together."""
-    from trustdesk.notifications.outbox import enqueue
+def _follow_ups(events: list[Event], rows: list[Decided]) -> None:
+    """What a batch's decisions set off, a statement or two for the whole batch rather than per
+    event: a case for each held event, a webhook for each held or blocked one, the alerts. Under an
+    attack many of a batch's events are held, and each case and message on its own cost a few
+    round trips."""
+    from trustdesk.notifications.outbox import enqueue_many
+    from trustdesk.risk.cases import open_cases
 
-    if row.decision == "review":
-        from trustdesk.risk.cases import open_case
-
-        assert instance is not None
-        open_case(instance)
-    if row.decision in ("review", "block"):
-        enqueue(
-            f"risk.{'order_held' if row.decision == 'review' else 'blocked'}",
-            {**answer(row), "type": row.type, "order": row.order, "user": row.user},
-            idempotency_key=f"risk.decision:{row.event_id}",
+    held = [r for r in rows if r.decision == "review"]
+    if held:
+        keys: dict[str, int] = {}
+        for first in range(0, len(held), 900):
+            ids = [r.event_id for r in held[first : first + 900]]
+            keys.update(RiskEvent.objects.filter(event_id__in=ids).values_list("event_id", "pk"))
+        open_cases([(keys[r.event_id], r.reasons) for r in held])
+    notices = [
+        (
+            f"risk.{'order_held' if r.decision == 'review' else 'blocked'}",
+            {**answer(r), "type": r.type, "order": r.order, "user": r.user},
+            f"risk.decision:{r.event_id}",
         )
-    return alerts.detect(event, row.features)
+        for r in rows
+        if r.decision in ("review", "block")
+    ]
+    if notices:
+        enqueue_many(notices)
+    raised: list[Alert] = []
+    for event, row in zip(events, rows, strict=True):
+        raised += alerts.detect(event, row.features)
+    alerts.store(raised)
 
 
 _SIGNALS = {"refund.requested": "refunds", "chargeback.received": "chargebacks"}
