@@ -57,7 +57,7 @@ class StateMachine(Generic[E]):
         return to_state in self.allowed(getattr(obj, self.field))
 
     def record_initial(self, obj: models.Model, actor: Actor, reason: str = "") -> E:
-        return self._event(obj, "", getattr(obj, self.field), actor, reason, {})
+        return self._inserted(self._new_event(obj, "", getattr(obj, self.field), actor, reason, {}))
 
     def record_initial_many(self, objs: Sequence[models.Model], actor: Actor, reasons: Sequence[str]) -> None:
         """`record_initial` for many rows just created, in one insert (a batch's review cases)."""
@@ -94,18 +94,9 @@ class StateMachine(Generic[E]):
                 )
             for name, value in updates.items():
                 setattr(obj, name, value)
-            return self._event(obj, current, to_state, actor, reason, data or {})
+            return self._inserted(self._new_event(obj, current, to_state, actor, reason, data or {}))
 
-    def _event(
-        self,
-        obj: models.Model,
-        from_state: str,
-        to_state: str,
-        actor: Actor,
-        reason: str,
-        data: dict[str, Any],
-    ) -> E:
-        event = self._new_event(obj, from_state, to_state, actor, reason, data)
+    def _inserted(self, event: E) -> E:
         event.save(force_insert=True)
         return event
 
