@@ -10,9 +10,11 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ROOT, run_cli
@@ -64,14 +66,19 @@ def server(tmp_path_factory: pytest.TempPathFactory):
                 process.kill()
                 pytest.fail(f"`trustdesk serve` did not start: {process.stdout.read().decode()[-2000:]}")
             time.sleep(0.2)
-    yield port, bearer, process
+    yield port, bearer, process, var
     if process.poll() is None:
-        process.kill()
-        process.wait(10)
+        # SIGTERM, so that `serve` stops its workers and decider; killed, it would leave them running.
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_alive_connection(server):
-    port, bearer, _process = server
+    port, bearer, _process, _var = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", "/accounts/login/")
     page = connection.getresponse()
@@ -109,10 +116,108 @@ def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_al
     connection.close()
 
 
+def post_event(port: int, bearer: str, body: dict) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    connection.request(
+        "POST",
+        "/api/v1/events",
+        body=json.dumps(body),
+        headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
+    )
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    connection.close()
+    return response.status, answer
+
+
+def decider_pids(serve: subprocess.Popen) -> set[int]:
+    """The decider processes `trustdesk serve` started (its children running `decider`)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == serve.pid and b"decider" in command:
+            found.add(int(entry))
+    return found
+
+
+def test_single_events_wait_for_the_decider_which_decides_them_together(server):
+    port, bearer, process, var = server
+    [decider] = decider_pids(process)
+    count = 6
+
+    def failed_payment(i: int) -> tuple[int, dict]:
+        body = {
+            "id": f"card-{i}",
+            "type": "payment.failed",
+            "user": f"u-{i}",
+            "order": f"o-{i}",
+            "amount": "10.00",
+            "payment_fingerprint": "card-under-test",
+        }
+        return post_event(port, bearer, body)
+
+    def stored() -> list[tuple[str, str]]:
+        with sqlite3.connect(var / "trustdesk.sqlite3") as database:
+            return database.execute(
+                "SELECT features, received_at FROM risk_riskevent WHERE event_id LIKE 'card-%'"
+            ).fetchall()
+
+    # Paused, the decider holds every worker's event; resumed, it reads them all at once.
+    os.kill(decider, signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(count) as pool:
+            pending = [pool.submit(failed_payment, i) for i in range(count)]
+            time.sleep(1.5)
+            assert stored() == [], "a worker decided without waiting for the decider"
+            os.kill(decider, signal.SIGCONT)
+            answers = [p.result() for p in pending]
+    finally:
+        os.kill(decider, signal.SIGCONT)
+    assert all(status == 200 for status, _ in answers), answers
+    rows = stored()
+    # Every event counted once, each seeing exactly the ones decided before it, as one by one.
+    assert sorted(json.loads(features)["card_failures_10m"] for features, _ in rows) == list(
+        range(1, count + 1)
+    )
+    # Decided in one transaction, several of them share their time of receipt.
+    assert len({received for _, received in rows}) < count
+
+
+def test_a_killed_decider_costs_no_event_and_is_started_again(server):
+    port, bearer, process, _var = server
+    [first] = decider_pids(process)
+    os.kill(first, signal.SIGKILL)
+    body = {"id": "after-kill", "type": "login.failed", "user": "u-k", "ip": "10.0.0.9"}
+    status, answer = post_event(port, bearer, body)
+    assert status == 200 and answer["event_id"] == "after-kill"
+    deadline = time.monotonic() + 20
+    while not (decider_pids(process) - {first}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert decider_pids(process) - {first}, "the decider was not started again"
+    assert post_event(port, bearer, {**body, "id": "after-restart"})[0] == 200
+    # The event sent again gets its first answer.
+    assert post_event(port, bearer, body) == (status, answer)
+
+
 def test_serve_stops_cleanly_on_sigterm(server):
-    _port, _bearer, process = server
+    _port, _bearer, process, _var = server
+    deciders = decider_pids(process)
+    assert deciders
     process.send_signal(signal.SIGTERM)
     assert process.wait(20) == 0
+    # The decider went with it.
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in deciders) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in deciders)
 
 
 def test_serve_sizes_itself_from_the_environment_and_refuses_a_bad_bind(monkeypatch):
@@ -127,3 +232,22 @@ def test_serve_sizes_itself_from_the_environment_and_refuses_a_bad_bind(monkeypa
     monkeypatch.setenv("TRUSTDESK_WEB_WORKERS", "0")
     with pytest.raises(CommandError, match="at least 1"):
         server_options("127.0.0.1:8000")
+
+
+def test_serve_runs_three_workers_a_core_beside_the_decider_and_one_without(monkeypatch, settings):
+    monkeypatch.delenv("TRUSTDESK_WEB_WORKERS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    settings.RISK_DECIDER = True
+    assert server_options("127.0.0.1:8000")["workers"] == 3 * cores
+    settings.RISK_DECIDER = False
+    assert server_options("127.0.0.1:8000")["workers"] == cores
+
+
+def test_the_decider_refuses_a_socket_it_cannot_create_in_one_line(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(TRUSTDESK_VAR_DIR=str(tmp_path), TRUSTDESK_DEBUG="true")
+    result = run_cli(["decider", f"--socket={blocked}/decider.sock"], env, check=False)
+    assert result.returncode != 0
+    assert "cannot listen on" in result.stderr and "Traceback" not in result.stderr

@@ -233,6 +233,14 @@ SECURE_PROXY_SSL_HEADER = (
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# The decider (trustdesk/risk/decider.py): on SQLite `trustdesk serve` starts one and points its
+# workers at it, and single events are decided several to a transaction. On PostgreSQL it measured
+# slower than each worker deciding its own (docs/performance.md), so it is off there by default.
+RISK_DECIDER = env_bool("TRUSTDESK_DECIDER", DATABASES["default"]["ENGINE"] == "trustdesk.core.sqlite")
+RISK_DECIDER_SOCKET = env_str("TRUSTDESK_DECIDER_SOCKET")
+# How long a worker waits for the decider's answer before deciding in-process.
+RISK_DECIDER_TIMEOUT = env_int("TRUSTDESK_DECIDER_TIMEOUT_MS", 5000) / 1000
+
 # Logs never carry PII: records name objects by id, and the audit log holds who did what.
 LOGGING = {
     "version": 1,
