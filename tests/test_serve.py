@@ -96,13 +96,7 @@ def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_al
     assert css.status == 200 and css.read()
 
     body = {"id": "serve-1", "type": "login.succeeded", "user": "u-1", "device": "d-1", "ip": "10.0.0.1"}
-    connection.request(
-        "POST",
-        "/api/v1/events",
-        body=json.dumps(body),
-        headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
-    )
-    decided = connection.getresponse()
+    decided = send_event(connection, bearer, body)
     answer = json.loads(decided.read())
     assert decided.status == 200 and answer["event_id"] == "serve-1" and answer["decision"] == "allow"
     # The API's own stack: the security headers, and no cookie or session machinery.
@@ -116,15 +110,20 @@ def test_serve_answers_the_console_its_static_files_and_the_api_over_one_kept_al
     connection.close()
 
 
-def post_event(port: int, bearer: str, body: dict) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+def send_event(connection: http.client.HTTPConnection, bearer: str, body: dict) -> http.client.HTTPResponse:
     connection.request(
         "POST",
         "/api/v1/events",
         body=json.dumps(body),
         headers={"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
     )
-    response = connection.getresponse()
+    return connection.getresponse()
+
+
+def post_event(port: int, bearer: str, body: dict) -> tuple[int, dict]:
+    """One event over a connection of its own: its status and answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    response = send_event(connection, bearer, body)
     answer = json.loads(response.read())
     connection.close()
     return response.status, answer
