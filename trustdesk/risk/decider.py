@@ -2,10 +2,11 @@
 
 Why: a single event's decision is a short write transaction. When every web worker writes its own,
 SQLite hands its one writer turn from process to process, each turn starting with a page cache
-emptied by the other's commit, and PostgreSQL waits for the disk once per event. The decider takes
-the events the workers sent while it was busy and decides them in one call of `decisions.decide`,
-as one batch: one transaction and one commit, with the answers they would have had one by one in
-that order (a batch's events each see the ones before it).
+emptied by the other's commit. The decider takes the events the workers sent while it was busy and
+decides them in one call of `decisions.decide`, as one batch: one transaction and one commit, with
+the answers they would have had one by one in that order (a batch's events each see the ones before
+it). `trustdesk serve` runs it on SQLite; on PostgreSQL, where workers write at once, it measured
+slower than they do (docs/decisions/0004-decider.md).
 
 The decider is an optimisation, never a dependency. A worker that cannot reach it, or has no answer
 in time, decides in-process. Deciding is idempotent by event id, so an event the decider stored
@@ -228,7 +229,7 @@ class Decider:
             return [(peer, body) for body in peer.requests()]
         except BlockingIOError:
             return []
-        except (OSError, ConnectionError):
+        except OSError:
             self._drop(peer)
             return []
 
