@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.test import override_settings
 from risk_fixtures import *  # noqa: F403 (fixtures)
@@ -69,15 +70,13 @@ def send(path: str, batch: list[Event]) -> socket.socket:
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(5)
     client.connect(path)
-    client.sendall(decider._frame(decider.encode_events(batch)))
+    client.sendall(decider.frame(decider.encode_events(batch)))
     return client
 
 
 def reply(client: socket.socket) -> dict:
-    import orjson
-
     with client:
-        return orjson.loads(decider._read_frame(client))
+        return orjson.loads(decider.read_frame(client))
 
 
 def step_until_read(server: decider.Decider, clients: int) -> None:
@@ -145,7 +144,7 @@ def test_an_unreadable_request_gets_an_error_and_the_others_their_answers(runnin
     bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     bad.settimeout(5)
     bad.connect(socket_path)
-    bad.sendall(decider._frame(b'[["only one field"]]'))
+    bad.sendall(decider.frame(b'[["only one field"]]'))
     step_until_read(running, 2)
     assert reply(bad) == {"error": "unreadable request"}
     assert reply(good)["results"][0]["event_id"] == event.id

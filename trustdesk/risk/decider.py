@@ -78,7 +78,7 @@ def decode_events(body: bytes) -> list[Event]:
     return events
 
 
-def _frame(body: bytes) -> bytes:
+def frame(body: bytes) -> bytes:
     return _LENGTH.pack(len(body)) + body
 
 
@@ -112,8 +112,8 @@ def _ask(path: str, events: list[Event]) -> list[dict[str, Any]] | None:
             conn.settimeout(settings.RISK_DECIDER_TIMEOUT)
             conn.connect(path)
             _local.conn = conn
-        conn.sendall(_frame(encode_events(events)))
-        reply = orjson.loads(_read_frame(conn))
+        conn.sendall(frame(encode_events(events)))
+        reply = orjson.loads(read_frame(conn))
     except (OSError, ValueError):
         # A connection that timed out may still get the late answer: never reuse it.
         _forget(conn)
@@ -141,7 +141,7 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _read_frame(conn: socket.socket) -> bytes:
+def read_frame(conn: socket.socket) -> bytes:
     (size,) = _LENGTH.unpack(_read_exactly(conn, _LENGTH.size))
     if size > MAX_FRAME:
         raise ConnectionError(f"a frame of {size} bytes is over the limit")
@@ -271,7 +271,7 @@ class Decider:
             # A reply fits the socket's buffer many times over. A worker so stuck that it does not is
             # cut off (it decides in-process once it wakes) rather than stalling the loop.
             try:
-                peer.conn.sendall(_frame(orjson.dumps(reply)))
+                peer.conn.sendall(frame(orjson.dumps(reply)))
             except OSError:
                 self._drop(peer)
 
