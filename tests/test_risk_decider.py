@@ -8,12 +8,12 @@ import socket
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 import orjson
 import pytest
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 from risk_fixtures import *  # noqa: F403 (fixtures)
 
 from trustdesk.risk import decider, decisions
@@ -85,20 +85,28 @@ def step_until_read(server: decider.Decider, clients: int) -> None:
     assert len(server.selector.get_map()) - 1 == clients
 
 
-def test_events_survive_the_trip_to_the_decider_unchanged():
-    at = datetime(2026, 12, 1, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
-    sent = [
-        Event(
-            id="x-1",
-            type="order.created",
-            occurred_at=at,
-            user="u",
-            amount=12.5,
-            amount_exact=Decimal("12.50"),
-        ),
-        Event(id="x-2", type="message.sent", occurred_at=at, text="加微信 abc123", amount_exact=None),
-    ]
-    assert decider.decode_events(decider.encode_events(sent)) == sent
+_text = st.text(max_size=40)
+
+
+@given(
+    st.builds(
+        Event,
+        id=st.text(min_size=1, max_size=64),
+        type=st.sampled_from(["order.created", "message.sent", "refund.requested"]),
+        occurred_at=st.datetimes(timezones=st.timezones()),
+        user=_text,
+        device=_text,
+        address=_text,
+        amount=st.floats(min_value=0, max_value=1e12),
+        amount_exact=st.none() | st.decimals(min_value=0, max_value=10**12, places=2),
+        previous_amount=st.floats(min_value=0, max_value=1e12),
+        currency=st.text(max_size=3),
+        change=_text,
+        text=st.text(max_size=500),
+    )
+)
+def test_any_event_survives_the_trip_unchanged(event):
+    assert decider.decode_events(decider.encode_events([event])) == [event]
 
 
 def test_requests_waiting_together_are_decided_in_one_transaction_in_order(running, socket_path, risk_rule):
