@@ -1,7 +1,8 @@
 """The SQLite backend: write transactions of separate connections take turns on the writer lock file.
 
 Each connection holds its own descriptor of the lock file, as separate server processes do, so two
-connections in two threads here contend exactly as two workers would. The database is a file in a
+connections in two threads here contend as two workers would; within one process they also take
+their turns in the order they asked. The database is a file in a
 temporary directory: an in-memory database has no lock. (Runs on every suite: it is about the SQLite
 backend, whatever the suite's own database is.)
 """
@@ -128,6 +129,31 @@ def test_a_second_writer_waits_for_the_first_and_starts_as_soon_as_it_commits(da
     late_ms = waited_after_release * 1000
     assert late_ms < 20, f"the waiting writer started {late_ms:.1f} ms late"
     assert stored(database) == ["first", "second"]
+
+
+def test_within_a_process_a_waiting_writer_goes_before_one_that_asks_again_at_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "db.writer-lock")
+    first, second = sqlite_backend.WriterLock(path, 2), sqlite_backend.WriterLock(path, 2)
+    order: list[str] = []
+
+    def wait_then_write() -> None:
+        second.acquire()
+        order.append("waiting writer")
+        second.release()
+
+    first.acquire()
+    waiter = threading.Thread(target=wait_then_write)
+    waiter.start()
+    time.sleep(0.1)  # the waiter is checking the file, asleep between checks
+    # The holder commits and begins again at once, as a process writing without pause does.
+    first.release()
+    first.acquire()
+    order.append("holder again")
+    first.release()
+    waiter.join(5)
+    assert order == ["waiting writer", "holder again"]
+    first.close()
+    second.close()
 
 
 def test_a_rollback_hands_the_lock_on_and_keeps_nothing_of_its_transaction(database: Path) -> None:

@@ -18,6 +18,7 @@ single events, which set the p99 of the events API.
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import logging
 import os
@@ -48,8 +49,35 @@ _LAST_WRITTEN_AT = 16
 _LAST_COPIED_AT = 96
 
 
+class _Queue:
+    """The threads of one process waiting for one lock file, in the order they asked.
+
+    The file lock is not fair: a thread that commits and begins again at once takes it back before a
+    thread that waits for it, asleep between checks, looks again. A process writing without pause
+    kept its own log copier out for over five seconds that way. So within a process only the thread
+    at the head of the queue tries the file; between processes the file decides, as before."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.order: collections.deque[object] = collections.deque()
+
+
+_queues: dict[tuple[int, str], _Queue] = {}
+_queues_lock = threading.Lock()
+
+
+def _queue_for(path: str) -> _Queue:
+    # Per process: a forked worker must not inherit its parent's waiters.
+    key = (os.getpid(), path)
+    with _queues_lock:
+        if key not in _queues:
+            _queues[key] = _Queue()
+        return _queues[key]
+
+
 class WriterLock:
-    """An exclusive, non-reentrant lock on a file, shared by every connection to one database."""
+    """An exclusive, non-reentrant lock on a file, shared by every connection to one database; the
+    threads of one process take it in the order they asked for it."""
 
     def __init__(self, path: str, timeout: float) -> None:
         self.path = path
@@ -61,20 +89,39 @@ class WriterLock:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self.timeout
+        queue = _queue_for(self.path)
+        ticket = object()
+        with queue.changed:
+            queue.order.append(ticket)
+            while queue.order[0] is not ticket:
+                if not queue.changed.wait(deadline - time.monotonic()):
+                    queue.order.remove(ticket)
+                    queue.changed.notify_all()
+                    raise self._locked()
+        try:
+            self._take_file(deadline)
+        finally:
+            with queue.changed:
+                queue.order.popleft()
+                queue.changed.notify_all()
+
+    def _take_file(self, deadline: float) -> None:
+        assert self._fd is not None
         checks = 0
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise OperationalError(
-                        f"database is locked: another writer held it for over {self.timeout:g} s"
-                    ) from None
+                    raise self._locked() from None
                 checks += 1
                 time.sleep(_QUICK_INTERVAL if checks <= _QUICK_CHECKS else _SLOW_INTERVAL)
             else:
                 self.held = True
                 return
+
+    def _locked(self) -> OperationalError:
+        return OperationalError(f"database is locked: another writer held it for over {self.timeout:g} s")
 
     def release(self) -> None:
         if self.held and self._fd is not None:
