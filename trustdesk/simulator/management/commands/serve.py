@@ -40,7 +40,7 @@ def default_workers() -> int:
     """A worker per core; three with the decider, since a worker then spends most of a single event
     waiting for it, and the decider's groups are only as large as the events in flight
     (bench/bench_risk_http.py, SQLite, 2 cores: 2 workers without the decider 1,143–1,220 single
-    events/s, 6 with it 1,393–1,577/s)."""
+    events/s, 6 with it 1,282–1,577/s, median ≈ 1,480)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cores * (3 if settings.RISK_DECIDER else 1)
 
