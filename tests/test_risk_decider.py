@@ -179,7 +179,7 @@ def test_without_a_decider_the_worker_decides_in_process(socket_path):
     assert RiskEvent.objects.get(event_id="n-1").features["card_failures_10m"] == 2
 
 
-def test_a_decider_that_does_not_answer_in_time_is_given_up_on_for_a_while(socket_path, monkeypatch):
+def test_a_decider_that_does_not_answer_in_time_is_given_up_on_for_a_while(socket_path):
     silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     silent.bind(socket_path)
     silent.listen(4)
