@@ -88,6 +88,7 @@ def step_until_read(server: decider.Decider, clients: int) -> None:
 _text = st.text(max_size=40)
 
 
+
 @given(
     st.builds(
         Event,
@@ -156,6 +157,19 @@ def test_an_unreadable_request_gets_an_error_and_the_others_their_answers(runnin
     step_until_read(running, 2)
     assert reply(bad) == {"error": "unreadable request"}
     assert reply(good)["results"][0]["event_id"] == event.id
+
+
+def test_a_frame_over_the_limit_drops_its_connection_and_the_others_get_their_answers(running, socket_path):
+    [event] = events("f", "card-f", 1)
+    good = send(socket_path, [event])
+    huge = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    huge.settimeout(5)
+    huge.connect(socket_path)
+    huge.sendall((decider.MAX_FRAME + 1).to_bytes(4, "big"))
+    step_until_read(running, 1)
+    assert huge.recv(1) == b""  # closed, not left waiting for gigabytes
+    assert reply(good)["results"][0]["event_id"] == event.id
+    huge.close()
 
 
 def test_a_worker_decides_through_the_decider_when_it_answers(running, socket_path):

@@ -82,6 +82,14 @@ def frame(body: bytes) -> bytes:
     return _LENGTH.pack(len(body)) + body
 
 
+def _body_size(header: bytes | bytearray) -> int:
+    """The body length a frame's header gives, refused past the limit."""
+    (size,) = _LENGTH.unpack_from(header)
+    if size > MAX_FRAME:
+        raise ConnectionError(f"a frame of {size} bytes is over the limit")
+    return int(size)
+
+
 # ---- the web worker's side ---------------------------------------------------------------------
 
 _local = threading.local()
@@ -142,10 +150,7 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
 
 
 def read_frame(conn: socket.socket) -> bytes:
-    (size,) = _LENGTH.unpack(_read_exactly(conn, _LENGTH.size))
-    if size > MAX_FRAME:
-        raise ConnectionError(f"a frame of {size} bytes is over the limit")
-    return _read_exactly(conn, size)
+    return _read_exactly(conn, _body_size(_read_exactly(conn, _LENGTH.size)))
 
 
 # ---- the decider's side ------------------------------------------------------------------------
@@ -161,10 +166,7 @@ class _Peer:
     def requests(self) -> list[bytes]:
         found = []
         while len(self.buffer) >= _LENGTH.size:
-            (size,) = _LENGTH.unpack_from(self.buffer)
-            if size > MAX_FRAME:
-                raise ConnectionError(f"a frame of {size} bytes is over the limit")
-            end = _LENGTH.size + size
+            end = _LENGTH.size + _body_size(self.buffer)
             if len(self.buffer) < end:
                 break
             found.append(bytes(self.buffer[_LENGTH.size : end]))
