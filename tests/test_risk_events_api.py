@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from risk_fixtures import *  # noqa: F403 (fixtures)
 
 from trustdesk.risk.models import FeatureCounter, RiskEvent, RuleHitDaily
@@ -99,6 +102,39 @@ def test_storing_an_id_twice_raises_the_integrity_error_decide_answers_again_on(
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(rows)
     assert list(RiskEvent.objects.values_list("event_id", flat=True)) == ["d-0"]
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="PostgreSQL's: SQLite's in-memory test database takes one thread's request at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_one_id_sent_by_several_requests_at_once_is_stored_and_counted_once(api):
+    """Each request looks the id up, finds nothing and decides; all but one then fail to store it and
+    answer with the one stored. Real commits: a single allowed event on PostgreSQL with Redis goes in
+    as a statement of its own, without a transaction around it."""
+    requests = 6
+    together = threading.Barrier(requests)
+    answers: list[tuple[int, dict]] = []
+
+    def send() -> None:
+        try:
+            together.wait(timeout=10)
+            answers.append(api.post("/events", order("same-1", user="u-race")))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == requests
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 200
+    assert RiskEvent.objects.filter(event_id="same-1").count() == 1
+    assert RiskEvent.objects.get(event_id="same-1").features["user_orders_1h"] == 1
+    api.post("/events", order("next-1", user="u-race"))
+    assert RiskEvent.objects.get(event_id="next-1").features["user_orders_1h"] == 2
 
 
 @pytest.mark.parametrize(

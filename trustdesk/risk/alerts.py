@@ -21,6 +21,9 @@ CARD_TESTING_FAILURES = 5
 REFUND_ABUSE_REFUNDS = 3
 PRICE_DROP = 0.5
 PRICE_RISE = 3.0
+# Types whose detection reads the stored events, the event itself among them: detected only once it
+# is stored. For every other type `detect` reads nothing but the event and its features.
+READS_STORED_EVENTS = frozenset({"account.changed"})
 
 
 def _alert(kind: str, subject: str, evidence: dict[str, Any], at: Any) -> Alert:

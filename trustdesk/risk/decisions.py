@@ -1,20 +1,23 @@
 """`decide`: validated events in, decisions out — features, lists, credit, engine, storage, follow-ups.
 
 Steps for a batch:
-1. Events whose id is already stored get their first answer back and count nothing again.
-2. Before the transaction: read the rules and the shoppers' credit (one query for the batch), and
-   work out the counters each new event touches.
-3. In one transaction: update and read the velocity features of the new events, in order, each seeing
-   the ones before it (one pipelined round trip with Redis); look up list memberships (in memory); run
-   the engine on each. Store the events with their point-in-time features and decisions (one insert),
-   add rule hits per day, and act: `review` opens a case (holding the order), `block`/`review` notify
-   the marketplace through the outbox, message events are checked, refunds and chargebacks feed
-   credit and labels, alert detectors look at the features just computed.
-"""
+1. Read the answers already given to its ids and its shoppers' credit (one round trip on PostgreSQL
+   for both). Events whose id is already stored get their first answer back and count nothing again.
+2. Before any transaction: read the rules and work out the counters each new event touches.
+3. Update and read the velocity features of the new events, in order, each seeing the ones before it
+   (one pipelined round trip with Redis); look up list memberships (in memory); run the engine on
+   each. Store the events with their point-in-time features and decisions (one insert), add rule hits
+   per day, and act: `review` opens a case (holding the order), `block`/`review` notify the
+   marketplace through the outbox, message events are checked, refunds and chargebacks feed credit
+   and labels, alert detectors look at the features just computed.
+   With the counters in the database, all of step 3 is one transaction. With Redis, only the storing
+   is; a single event whose storing is one row needs no transaction around it at all."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -77,17 +80,46 @@ _ANSWER_FIELDS = ("event_id", "decision", "score", "reasons", "rule_hits")
 _ANSWER_SELECT = "SELECT " + ", ".join(_ANSWER_FIELDS) + " FROM risk_riskevent"  # noqa: S608
 
 
-def _stored(ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The answers already given to any of these ids."""
+def _stored_query(ids: list[str]) -> tuple[str, list[str]]:
+    """The statement reading the answers already given to any of these ids."""
     # Plain SQL: on the hot path the ORM's query building costs more than the query.
     marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_ANSWER_SELECT} WHERE event_id IN ({marks})", ids)
-        rows = cursor.fetchall()
+    return f"{_ANSWER_SELECT} WHERE event_id IN ({marks})", ids
+
+
+def _stored_of(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, Any]]:
     return {
         r[0]: dict(zip(_ANSWER_FIELDS, (r[0], r[1], r[2], _decode(r[3]), _decode(r[4])), strict=True))
         for r in rows
     }
+
+
+@contextmanager
+def _one_round_trip() -> Iterator[None]:
+    """On PostgreSQL, the statements run inside go to the server together and their results come
+    back together (psycopg's pipeline mode): one round trip instead of one each. For a single event a
+    round trip costs both processes more than the statement does."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
+
+
+def _look_up(events: list[Event]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The answers already given to any of these ids, and the credit of the events' shoppers, read
+    together before any transaction (on SQLite a transaction holds every process's one writer turn).
+    The credit is read as of just before the transaction, as if the request came a moment sooner."""
+    users = {e.user for e in events if e.user}
+    with connection.cursor() as answers, connection.cursor() as shoppers:
+        with _one_round_trip():
+            answers.execute(*_stored_query([e.id for e in events]))
+            if users:
+                shoppers.execute(*credit.snapshot_query(users))
+        stored = _stored_of(answers.fetchall())
+        credits = credit.snapshot_of(users, shoppers.fetchall() if users else [])
+    return stored, credits
 
 
 def answer(event: RiskEvent | Decided) -> dict[str, Any]:
@@ -131,14 +163,42 @@ def decide(events: list[Event]) -> list[dict[str, Any]]:
 
 
 def _decide(events: list[Event]) -> list[dict[str, Any]]:
-    stored = _stored([e.id for e in events])
+    stored, credits = _look_up(events)
     fresh = [e for e in events if e.id not in stored]
     made: dict[str, Decided] = {}
     if fresh:
-        ready = _prepare(fresh)
-        with transaction.atomic():
-            made = _decide_fresh(fresh, ready)
+        ready = _prepare(fresh, credits)
+        if backend().in_database:
+            # The counters and the events they count commit together.
+            with transaction.atomic():
+                rows, hits = _decide_fresh(fresh, ready)
+                _store(fresh, rows, hits)
+        else:
+            rows, hits = _decide_fresh(fresh, ready)
+            if _stands_alone(fresh, rows, hits):
+                insert(rows)
+            else:
+                with transaction.atomic():
+                    _store(fresh, rows, hits)
+        made = {r.event_id: r for r in rows}
     return [stored.get(e.id) or answer(made[e.id]) for e in events]
+
+
+def _stands_alone(events: list[Event], rows: list[Decided], hits: Counter[Any]) -> bool:
+    """Whether storing a decision is one row and nothing else: a single event allowed without a rule
+    hit, that is no refund or chargeback and raises no alert. On PostgreSQL that row then goes in as
+    a statement on its own, which commits by itself: BEGIN and COMMIT cost a round trip each, more
+    than the insert does. (With counters in the database they must commit with the row, and on
+    SQLite a transaction costs no round trip.)"""
+    if connection.vendor != "postgresql" or len(rows) != 1 or hits:
+        return False
+    event, row = events[0], rows[0]
+    return (
+        row.decision == "allow"
+        and event.type not in _SIGNALS
+        and event.type not in alerts.READS_STORED_EVENTS
+        and not alerts.detect(event, row.features)
+    )
 
 
 class _Prepared(NamedTuple):
@@ -147,22 +207,18 @@ class _Prepared(NamedTuple):
     credits: dict[str, dict[str, Any]]
 
 
-def _prepare(events: list[Event]) -> _Prepared:
+def _prepare(events: list[Event], credits: dict[str, dict[str, Any]]) -> _Prepared:
     """What needs no counter: worked out before the transaction, because on SQLite a transaction holds
     the one writer turn of every process (bench/bench_risk_http.py: single events queued on it). The
-    rules and credit are read as of just before the transaction, as if the request came a moment
-    sooner."""
-    return _Prepared(
-        current_engine(),
-        [touches(event) for event in events],
-        credit.snapshot({e.user for e in events if e.user}),
-    )
+    rules are read as of just before the transaction, as the credit was."""
+    return _Prepared(current_engine(), [touches(event) for event in events], credits)
 
 
 _UNKNOWN_SHOPPER: dict[str, Any] = {"credit_score": credit.BASE, "credit_tier": "good"}
 
 
-def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
+def _decide_fresh(events: list[Event], ready: _Prepared) -> tuple[list[Decided], Counter[tuple[int, date]]]:
+    """Each event's features (counted), list flags and the engine's decision; the rule hits per day."""
     engine = ready.engine
     listed, model_version = engine.lists, engine.model_version
     now = timezone.now()
@@ -216,13 +272,17 @@ def _decide_fresh(events: list[Event], ready: _Prepared) -> dict[str, Decided]:
                 event.amount_exact,
             )
         )
+    return rows, hits
+
+
+def _store(events: list[Event], rows: list[Decided], hits: Counter[tuple[int, date]]) -> None:
+    """The decided events, their rule hits, and what they set off. Inside the caller's transaction."""
     insert(rows)
     if hits:
         with connection.cursor() as cursor:
             cursor.executemany(_HITS_UPSERT, [(v, d, n) for (v, d), n in hits.items()])
     _follow_ups(events, rows)
     _note_outcomes(events)
-    return {r.event_id: r for r in rows}
 
 
 _JSON = {"attrs", "features", "reasons", "rule_hits", "shadow_hits"}

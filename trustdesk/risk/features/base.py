@@ -121,6 +121,8 @@ def touches(event: Event) -> list[Touch]:
 
 class FeatureBackend(Protocol):
     name: str
+    # Whether the counters are rows of the database, written in the transaction that stores the events.
+    in_database: bool
 
     def apply(self, event: Event, first_time: bool) -> dict[str, float]:
         """Add the event to its counters (unless seen before) and return every feature's value."""

@@ -89,6 +89,7 @@ def _rows(cursor: Any, table: str, columns: str, needed: dict[str, int]) -> Iter
 
 class DatabaseBackend:
     name = "database"
+    in_database = True
 
     def apply(self, event: Event, first_time: bool) -> dict[str, float]:
         [values] = self._run([event], update=first_time)

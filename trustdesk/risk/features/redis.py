@@ -105,6 +105,7 @@ _NUMBER = {f.name: (i, f.agg == "distinct") for i, f in enumerate(FEATURES, 1)}
 
 class RedisBackend:
     name = "redis"
+    in_database = False
 
     def __init__(self, url: str, *, prefix: str) -> None:
         self.client = redis.Redis.from_url(url)
