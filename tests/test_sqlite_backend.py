@@ -272,3 +272,22 @@ def test_a_process_writing_without_pause_lets_its_own_copier_take_a_turn(
     assert copier.copies >= 3, caplog.text
     assert "failed" not in caplog.text
     assert len(stored(database)) == written
+
+
+def test_placeholders_and_literal_percent_signs_read_the_same_each_time_a_statement_comes_back(
+    database: Path,
+) -> None:
+    """The rewriting of %s into ? is remembered per statement: a statement sent again reads its own
+    new values, and %% stays a literal percent sign, also in named-parameter statements."""
+    wrapper = open_connection(database)
+    try:
+        with wrapper.cursor() as cursor:
+            for value in ("50", "75"):
+                cursor.execute("SELECT %s || '%%' WHERE %s = %s", [value, 1, 1])
+                assert cursor.fetchone() == (f"{value}%",)
+            cursor.executemany("INSERT INTO note (text) VALUES (%s || '%%')", [("a",), ("b",)])
+            cursor.execute("SELECT %(text)s || '%%'", {"text": "named"})
+            assert cursor.fetchone() == ("named%",)
+    finally:
+        wrapper.close()
+    assert stored(database) == ["a%", "b%"]
