@@ -130,7 +130,11 @@ def test_credit_falls_with_refunds_and_chargebacks_and_restricts_refund_only(api
     assert not allowed and "refund-only" in reason
     assert RiskEvent.objects.get(event_id="cr-1").label == Label.FRAUD
     risk_rule("low-credit", "shopper.credit_tier == 'poor' || shopper.credit_score < 600", "review")
-    assert api.post("/events", order("cr-2", user="u-7"))[1]["decision"] == "review"
+    first = api.post("/events", order("cr-2", user="u-7"))
+    assert first[1]["decision"] == "review"
+    # Sent again: its stored answer and its shopper's credit are read together, told apart.
+    assert api.post("/events", order("cr-2", user="u-7")) == first
+    assert RiskEvent.objects.filter(event_id="cr-2").count() == 1
 
 
 def test_a_long_order_history_outweighs_a_refund_and_is_tallied_only_as_far_as_the_score_needs(api):

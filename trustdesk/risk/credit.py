@@ -29,17 +29,9 @@ def compute(*, orders: int, refunds: int, chargebacks: int, confirmed_fraud: int
     return score, tier
 
 
-def snapshot_query(users: Collection[str]) -> tuple[str, list[str]]:
-    """The statement reading these shoppers' credit; `snapshot_of` makes its rows the snapshot rules
-    read. Apart, so that a caller can send it beside another statement in one round trip."""
-    marks = ", ".join(["%s"] * len(users))
-    # Plain SQL: this runs for every batch of events.
-    return f'SELECT "user", score, tier FROM risk_shoppercredit WHERE "user" IN ({marks})', list(users)  # noqa: S608
-
-
 def snapshot_of(users: Collection[str], rows: Iterable[tuple[str, int, str]]) -> dict[str, dict[str, Any]]:
-    """credit_score / credit_tier per user, from the rows of `snapshot_query`; users never seen have
-    the base score."""
+    """credit_score / credit_tier per user from the (user, score, tier) rows of risk_shoppercredit read
+    for them; users never seen have the base score."""
     found = {u: {"credit_score": s, "credit_tier": t} for u, s, t in rows}
     default = {
         "credit_score": BASE,
