@@ -5,8 +5,9 @@ Starts `trustdesk serve` on 127.0.0.1 against a throw-away database holding deli
 scheduled time, whatever happened to the previous ones) and reports p50/p99. The baseline, measured in
 the same run at the same rate, is `GET /api/v1/orders/{id}` — a plain authenticated read. The server
 runs with DEBUG off, as in production, sized exactly as `trustdesk serve` sizes it (its
-`server_options`: TRUSTDESK_WEB_WORKERS, default a worker per core, three with the decider, and
-TRUSTDESK_WEB_THREADS, default 1); the load generator shares the machine with it.
+`server_options`: TRUSTDESK_WEB_WORKERS, default three per core with the decider, two per core on
+PostgreSQL, one otherwise, and TRUSTDESK_WEB_THREADS, default 1); the load generator shares the
+machine with it.
 
 For PostgreSQL set DATABASE_URL to an empty database (created afresh for each run: the seeding
 refuses to create its token twice).

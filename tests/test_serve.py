@@ -21,7 +21,7 @@ from conftest import ROOT, run_cli
 from cryptography.fernet import Fernet
 from django.core.management.base import CommandError
 
-from trustdesk.simulator.management.commands.serve import server_options
+from trustdesk.simulator.management.commands.serve import server_options, workers_per_core
 
 pytestmark = pytest.mark.xdist_group("serve")
 
@@ -234,13 +234,19 @@ def test_serve_sizes_itself_from_the_environment_and_refuses_a_bad_bind(monkeypa
         server_options("127.0.0.1:8000")
 
 
-def test_serve_runs_three_workers_a_core_beside_the_decider_and_one_without(monkeypatch, settings):
+def test_serve_runs_three_workers_a_core_beside_the_decider_two_on_postgresql_one_on_sqlite(
+    monkeypatch, settings
+):
     monkeypatch.delenv("TRUSTDESK_WEB_WORKERS", raising=False)
     cores = len(os.sched_getaffinity(0))
+    postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     settings.RISK_DECIDER = True
     assert server_options("127.0.0.1:8000")["workers"] == 3 * cores
     settings.RISK_DECIDER = False
-    assert server_options("127.0.0.1:8000")["workers"] == cores
+    assert server_options("127.0.0.1:8000")["workers"] == (2 if postgresql else 1) * cores
+    assert workers_per_core(decider=False, postgresql=True) == 2
+    assert workers_per_core(decider=False, postgresql=False) == 1
+    assert workers_per_core(decider=True, postgresql=True) == 3
 
 
 def test_the_decider_refuses_a_socket_it_cannot_create_in_one_line(tmp_path):

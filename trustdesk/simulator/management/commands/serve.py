@@ -36,13 +36,23 @@ DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_THREADS = 1
 
 
+def workers_per_core(*, decider: bool, postgresql: bool) -> int:
+    """Three beside the decider, since a worker then spends most of a single event waiting for it and
+    the decider's groups are only as large as the events in flight (bench/bench_risk_http.py, SQLite,
+    2 cores: 2 workers without the decider 1,143–1,220 single events/s, 6 with it 1,282–1,640/s).
+    Two on PostgreSQL, where a worker waits for each round trip and commit: 4 workers on 2 cores
+    decided 928–1,072 single events/s against 755–830/s with 2, answered 2–3 % fewer reads, and
+    opened after-sales requests alike. One on SQLite without the decider, where more writers only
+    queue longer for the one write lock."""
+    if decider:
+        return 3
+    return 2 if postgresql else 1
+
+
 def default_workers() -> int:
-    """A worker per core; three with the decider, since a worker then spends most of a single event
-    waiting for it, and the decider's groups are only as large as the events in flight
-    (bench/bench_risk_http.py, SQLite, 2 cores: 2 workers without the decider 1,143–1,220 single
-    events/s, 6 with it 1,282–1,577/s, median ≈ 1,480)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores * (3 if settings.RISK_DECIDER else 1)
+    postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    return cores * workers_per_core(decider=settings.RISK_DECIDER, postgresql=postgresql)
 
 
 def server_options(bind: str) -> dict[str, Any]:
