@@ -67,12 +67,17 @@ def events(prefix: str, card: str, count: int) -> list[Event]:
     return found
 
 
-def send(path: str, batch: list[Event]) -> socket.socket:
+def send_bytes(path: str, data: bytes) -> socket.socket:
+    """A worker's connection to the decider, with `data` sent on it as it is."""
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(5)
     client.connect(path)
-    client.sendall(decider.frame(decider.encode_events(batch)))
+    client.sendall(data)
     return client
+
+
+def send(path: str, batch: list[Event]) -> socket.socket:
+    return send_bytes(path, decider.frame(decider.encode_events(batch)))
 
 
 def reply(client: socket.socket) -> dict:
@@ -153,10 +158,7 @@ def test_an_id_sent_twice_in_one_group_is_decided_once(running, socket_path):
 def test_an_unreadable_request_gets_an_error_and_the_others_their_answers(running, socket_path):
     [event] = events("u", "card-u", 1)
     good = send(socket_path, [event])
-    bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    bad.settimeout(5)
-    bad.connect(socket_path)
-    bad.sendall(decider.frame(b'[["only one field"]]'))
+    bad = send_bytes(socket_path, decider.frame(b'[["only one field"]]'))
     step_until_read(running, 2)
     assert reply(bad) == {"error": "unreadable request"}
     assert reply(good)["results"][0]["event_id"] == event.id
@@ -165,10 +167,7 @@ def test_an_unreadable_request_gets_an_error_and_the_others_their_answers(runnin
 def test_a_frame_over_the_limit_drops_its_connection_and_the_others_get_their_answers(running, socket_path):
     [event] = events("f", "card-f", 1)
     good = send(socket_path, [event])
-    huge = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    huge.settimeout(5)
-    huge.connect(socket_path)
-    huge.sendall((decider.MAX_FRAME + 1).to_bytes(4, "big"))
+    huge = send_bytes(socket_path, (decider.MAX_FRAME + 1).to_bytes(4, "big"))
     step_until_read(running, 1)
     assert huge.recv(1) == b""  # closed, not left waiting for gigabytes
     assert reply(good)["results"][0]["event_id"] == event.id
