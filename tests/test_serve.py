@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT, run_cli
 from cryptography.fernet import Fernet
 from django.core.management.base import CommandError
+from django.db import connections
 
 from trustdesk.simulator.management.commands.serve import server_options, workers_per_core
 
@@ -239,7 +240,7 @@ def test_serve_runs_three_workers_a_core_beside_the_decider_two_on_postgresql_on
 ):
     monkeypatch.delenv("TRUSTDESK_WEB_WORKERS", raising=False)
     cores = len(os.sched_getaffinity(0))
-    postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    postgresql = connections["default"].vendor == "postgresql"
     settings.RISK_DECIDER = True
     assert server_options("127.0.0.1:8000")["workers"] == 3 * cores
     settings.RISK_DECIDER = False

@@ -51,7 +51,7 @@ def workers_per_core(*, decider: bool, postgresql: bool) -> int:
 
 def default_workers() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    postgresql = connections["default"].vendor == "postgresql"
     return cores * workers_per_core(decider=settings.RISK_DECIDER, postgresql=postgresql)
 
 
