@@ -74,8 +74,9 @@ def prepare() -> str:
 
 
 def request(method: str, path: str, bearer: str, body: bytes = b"") -> bytes:
+    authorization = f"Authorization: Bearer {bearer}\r\n" if bearer else ""
     head = (
-        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {bearer}\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{authorization}"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -188,12 +189,24 @@ def main() -> None:
         read_rate, _ = report(
             "baseline: GET /events/{id} (8 connections)", singles, elapsed, latencies, failures
         )
+        # The stack's floor: the same POST without a token, refused (401) before any statement or
+        # Redis call — what the server, Django and Ninja cost a request by themselves.
+        refused = [request("POST", "/api/v1/events", "", bodies[i]) for i in range(singles)]
+        elapsed, latencies, failures = load(port, refused, 8)
+        floor_rate, _ = report(
+            "floor: POST /events refused, no token (8 connections)",
+            singles,
+            elapsed,
+            latencies,
+            [f for f in failures if " 401 " not in f],
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(
         f"single POST / baseline GET: {single_rate / read_rate:.2f}×; "
-        f"batched / single: {batch_rate / single_rate:.1f}×"
+        f"batched / single: {batch_rate / single_rate:.1f}×; "
+        f"floor / single POST: {floor_rate / single_rate:.2f}×"
     )
     met_single = single_rate >= 1500 and single_p99 <= 25
     print(f"target ≥ 1,500 single events/s with p99 ≤ 25 ms: {'met' if met_single else 'NOT met'}")

@@ -201,11 +201,14 @@ def test_oversized_batches_and_malformed_json_are_refused(api):
     assert not RiskEvent.objects.exists()
 
 
-def test_a_decision_can_be_read_back(api):
-    api.post("/events", order("rb-1"))
-    status, body = api.get("/events/rb-1")
-    assert status == 200 and body["decision"] == "allow"
-    assert api.get("/events/none")[0] == 404
+def test_a_decision_can_be_read_back_as_it_was_answered(api, risk_rule):
+    risk_rule("big", "event.amount > 500.0", "review")
+    answered = api.post("/events", order("rb-1", amount="900.00"))[1]
+    assert answered["reasons"] and answered["rule_hits"]
+    assert api.get("/events/rb-1") == (200, answered)
+    assert api.get("/events/rb-2")[0] == 404
+    assert api.post("/events", order("rb-2"))[1]["decision"] == "allow"
+    assert api.get("/events/rb-2")[1]["decision"] == "allow"
 
 
 def test_addresses_and_emails_are_stored_only_as_blind_indexes(api):

@@ -115,15 +115,19 @@ def _account_takeover(event: Event) -> Alert | None:
     )
     kinds = {c["attrs"].get("change") for c in changes}
     # New device: first seen for this user within the same day as the changes.
+    # Only the time: the whole row (25 columns, five of them JSON) cost more than the query.
     first_seen = (
-        RiskEvent.objects.filter(user=event.user, device=event.device).order_by("occurred_at").first()
+        RiskEvent.objects.filter(user=event.user, device=event.device)
+        .order_by("occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
         if event.device
         else None
     )
     new_device = (
         first_seen is not None
-        and first_seen.occurred_at >= since
-        and RiskEvent.objects.filter(user=event.user, occurred_at__lt=first_seen.occurred_at)
+        and first_seen >= since
+        and RiskEvent.objects.filter(user=event.user, occurred_at__lt=first_seen)
         .exclude(device=event.device)
         .exists()
     )
@@ -135,7 +139,7 @@ def _account_takeover(event: Event) -> Alert | None:
         {
             "changes": sorted(k for k in kinds if k),
             "device": event.device,
-            "device_first_seen": first_seen.occurred_at.isoformat() if first_seen else "",
+            "device_first_seen": first_seen.isoformat() if first_seen else "",
             "since": since.isoformat(),
         },
         event.occurred_at,

@@ -13,7 +13,7 @@ from trustdesk.core.schemas import ErrorOut, StrictIn
 from trustdesk.risk import backtest, credit, decider, decisions, lists, ruleset
 from trustdesk.risk.events import MAX_BATCH, EventIn, validate_batch
 from trustdesk.risk.messages import check_message
-from trustdesk.risk.models import RiskEvent, RuleVersion
+from trustdesk.risk.models import RuleVersion
 
 router = Router(tags=["risk"])
 ERRORS = {
@@ -128,10 +128,10 @@ def post_events(request: HttpRequest):
 
 @router.get("/events/{event_id}", response={200: DecisionOut, **ERRORS}, auth=scoped("risk:read"))
 def read_event(request: HttpRequest, event_id: str):
-    event = RiskEvent.objects.filter(event_id=event_id).first()
-    if event is None:
+    stored = decisions.stored_answer(event_id)
+    if stored is None:
         raise NotFound(f"no event {event_id!r}")
-    return decisions.answer(event)
+    return stored
 
 
 class MessageIn(StrictIn):
