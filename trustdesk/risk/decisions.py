@@ -117,9 +117,9 @@ def _answer_of(row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def stored_answer(event_id: str) -> dict[str, Any] | None:
-    """The answer given to an event id, or None. Five columns as plain SQL: the ORM loading the
-    whole event (25 columns, five of them JSON) cost a read of the API four times the server's own
-    cost of a request."""
+    """The answer given to an event id, or None. Five columns as plain SQL: loading the whole event
+    through the ORM (25 columns, five of them JSON) made a read cost about four times what the server
+    spends on a request by itself."""
     with connection.cursor() as cursor:
         cursor.execute(_LOOK_UP.format(ids="%s"), [event_id])
         row = cursor.fetchone()
