@@ -126,7 +126,7 @@ def stored_answer(event_id: str) -> dict[str, Any] | None:
     return _answer_of(row) if row else None
 
 
-def answer(event: RiskEvent | Decided) -> dict[str, Any]:
+def answer(event: Decided) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _ANSWER_FIELDS}
 
 
