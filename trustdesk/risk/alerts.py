@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from trustdesk.risk.events import Event
+from trustdesk.risk.history import stored_months, within
 from trustdesk.risk.models import Alert, AlertKind, RiskEvent
 
 SURGE_MIN_ORDERS = 20
@@ -108,16 +109,21 @@ def detect(event: Event, f: dict[str, float]) -> list[Alert]:
 def _account_takeover(event: Event) -> Alert | None:
     """New device + credential change + address change within a day."""
     since = event.occurred_at - timedelta(days=1)
+    # The user's events are read by the (month, user, …) index, so each read names its months.
+    months = stored_months()
     changes = list(
-        RiskEvent.objects.filter(user=event.user, type="account.changed", occurred_at__gte=since).values(
-            "attrs", "device", "occurred_at"
-        )
+        RiskEvent.objects.filter(
+            month__in=within(months, since=since),
+            user=event.user,
+            type="account.changed",
+            occurred_at__gte=since,
+        ).values("attrs", "device", "occurred_at")
     )
     kinds = {c["attrs"].get("change") for c in changes}
     # New device: first seen for this user within the same day as the changes.
     # Only the time: the whole row (25 columns, five of them JSON) cost more than the query.
     first_seen = (
-        RiskEvent.objects.filter(user=event.user, device=event.device)
+        RiskEvent.objects.filter(month__in=months, user=event.user, device=event.device)
         .order_by("occurred_at")
         .values_list("occurred_at", flat=True)
         .first()
@@ -127,7 +133,9 @@ def _account_takeover(event: Event) -> Alert | None:
     new_device = (
         first_seen is not None
         and first_seen >= since
-        and RiskEvent.objects.filter(user=event.user, occurred_at__lt=first_seen)
+        and RiskEvent.objects.filter(
+            month__in=within(months, until=first_seen), user=event.user, occurred_at__lt=first_seen
+        )
         .exclude(device=event.device)
         .exists()
     )

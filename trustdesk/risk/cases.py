@@ -17,6 +17,7 @@ from trustdesk.core.actors import Actor
 from trustdesk.core.errors import NotFound, ValidationFailed
 from trustdesk.core.statemachine import StateMachine
 from trustdesk.risk import credit
+from trustdesk.risk.history import stored_months
 from trustdesk.risk.models import CaseEvent, CaseStatus, Label, ReviewCase, RiskEvent, naming
 
 C = CaseStatus
@@ -68,7 +69,7 @@ def do_decide(case: ReviewCase, *, actor: Actor, outcome: str, note: str = "") -
             data={"outcome": outcome},
             extra_updates={"outcome": outcome, "note": note, "decided_at": timezone.now()},
         )
-        linked = RiskEvent.objects.filter(Q(pk=event.pk) | naming("order", event.order))
+        linked = RiskEvent.objects.filter(Q(pk=event.pk) | naming("order", event.order, stored_months()))
         linked.update(label=outcome, label_source="analyst")
         if outcome == Label.FRAUD and event.user:
             credit.note(event.user, "confirmed_fraud")
@@ -99,11 +100,12 @@ class Graph:
 def investigate(case: ReviewCase, *, limit: int = 200) -> Graph:
     """Two hops: the event's entities, every event naming one of them, and the users behind those."""
     event = case.event
+    months = stored_months()
     condition = Q()
     for kind in LINKS:
         value = getattr(event, kind)
         if value:
-            condition |= naming(kind, value)
+            condition |= naming(kind, value, months)
     related = list(RiskEvent.objects.filter(condition).order_by("-occurred_at")[:limit]) if condition else []
     graph = Graph(events=related)
     weights: dict[tuple[tuple[str, str], tuple[str, str]], int] = {}

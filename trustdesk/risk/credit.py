@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from trustdesk.risk.history import stored_months
 from trustdesk.risk.models import ShopperCredit
 
 BASE = 700
@@ -112,15 +113,20 @@ def _orders_that_count(cursor: Any, shoppers: list[tuple[str, int]]) -> dict[str
     than counted on every order event, which keeps order events off this write path.
     """
     # One statement per group of shoppers: a branch each, numbered by a literal so the answer needs
-    # no typed parameter in its select list. Only the user is a condition, so the planner walks the
-    # (user, occurred_at, type) index from the newest end, reading the type from the index itself;
-    # with `type = …` as well, SQLite chose the type index and read every user's orders.
-    branch = (
-        "SELECT {i}, (SELECT COALESCE(SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), 0) FROM ("
-        'SELECT type FROM risk_riskevent WHERE "user" = %s ORDER BY occurred_at DESC LIMIT %s) latest)'
-    )
+    # no typed parameter in its select list. Only the months and the user are conditions, so the
+    # planner seeks the (month, user, occurred_at, type) index once per month, reading the type from
+    # the index itself; with `type = …` as well, SQLite chose the type index and read every user's
+    # orders. The months are integers this module computed, written into the statement.
     enough = {user: max(50, 5 * refunds) for user, refunds in shoppers}
     users = list(enough)
+    months = ", ".join(str(m) for m in stored_months())
+    if not months:
+        return dict.fromkeys(users, 0)
+    branch = (
+        "SELECT {i}, (SELECT COALESCE(SUM(CASE WHEN type = %s THEN 1 ELSE 0 END), 0) FROM ("  # noqa: S608
+        f'SELECT type FROM risk_riskevent WHERE month IN ({months}) AND "user" = %s '
+        "ORDER BY occurred_at DESC LIMIT %s) latest)"
+    )
     tallied: dict[str, int] = {}
     for first in range(0, len(users), _TALLY_GROUP):
         group = users[first : first + _TALLY_GROUP]

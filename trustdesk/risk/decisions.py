@@ -29,6 +29,7 @@ from trustdesk.risk import alerts, credit, lists
 from trustdesk.risk.engine import Engine
 from trustdesk.risk.events import Event
 from trustdesk.risk.features import Touch, backend, touches
+from trustdesk.risk.history import month_of, stored_months
 from trustdesk.risk.messages import check_message
 from trustdesk.risk.models import Alert, Label, ReviewCase, RiskEvent, present
 from trustdesk.risk.ruleset import current_engine
@@ -290,15 +291,17 @@ def _store(events: list[Event], rows: list[Decided], hits: Counter[tuple[int, da
 
 
 _JSON = {"attrs", "features", "reasons", "rule_hits", "shadow_hits"}
+# A decided event's columns, and the month its time falls in (trustdesk.risk.history).
+_STORED = (*Decided._fields, "month")
 
 
 @cache
 def _insert_sql(vendor: str) -> str:
     # PostgreSQL is told the JSON columns' type, so their text goes in as it is on both databases.
-    marks = ("%s::jsonb" if vendor == "postgresql" and c in _JSON else "%s" for c in Decided._fields)
+    marks = ("%s::jsonb" if vendor == "postgresql" and c in _JSON else "%s" for c in _STORED)
     return (
         "INSERT INTO risk_riskevent ("  # noqa: S608
-        + ", ".join(f'"{c}"' for c in Decided._fields)
+        + ", ".join(f'"{c}"' for c in _STORED)
         + ") VALUES ("
         + ", ".join(marks)
         + ")"
@@ -314,7 +317,8 @@ def _json(value: Any) -> str:
 
 
 def _columns(r: Decided, occurred: Any, received: Any) -> tuple[Any, ...]:
-    """A row's values in the insert's column order, the JSON columns as text, the times as given."""
+    """A row's values in the insert's column order (`_STORED`), the JSON columns as text, the times
+    as given."""
     return (
         r.event_id,
         r.type,
@@ -328,6 +332,7 @@ def _columns(r: Decided, occurred: Any, received: Any) -> tuple[Any, ...]:
         _json(r.rule_hits),
         _json(r.shadow_hits),
         *r[_PLAIN_FROM:],
+        month_of(r.occurred_at),
     )
 
 
@@ -369,7 +374,7 @@ def _copy(rows: list[Decided]) -> None:
             copy.write_row(_columns(r, r.occurred_at, r.received_at))
 
 
-_COPY_SQL = "COPY risk_riskevent (" + ", ".join(f'"{c}"' for c in Decided._fields) + ") FROM STDIN"
+_COPY_SQL = "COPY risk_riskevent (" + ", ".join(f'"{c}"' for c in _STORED) + ") FROM STDIN"
 
 
 def _follow_ups(events: list[Event], rows: list[Decided]) -> None:
@@ -421,7 +426,7 @@ def _note_outcomes(events: list[Event]) -> None:
     charged = [e for e in events if e.type == "chargeback.received"]
     if charged:
         orders = {e.order for e in charged}
-        of_orders = RiskEvent.objects.filter(present("order"), order__in=orders)
+        of_orders = RiskEvent.objects.filter(present("order"), month__in=stored_months(), order__in=orders)
         of_orders.filter(label="").exclude(event_id__in=[e.id for e in charged]).update(
             label=Label.FRAUD, label_source="chargeback"
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustdesk.core.statemachine import StateEvent
+from trustdesk.risk.history import month_of
 
 
 class Decision(models.TextChoices):
@@ -27,9 +30,10 @@ def present(column: str) -> models.Q:
     return ~models.Q(**{column: ""})
 
 
-def naming(column: str, value: str) -> models.Q:
-    """Events naming `value` as `column`, in the form that can use a partial index."""
-    return models.Q(**{column: value}) & present(column)
+def naming(column: str, value: str, months: list[int]) -> models.Q:
+    """Events of `months` naming `value` as `column`, in the form that can use the entity's index
+    (led by the month, partial for most entities)."""
+    return models.Q(month__in=months, **{column: value}) & present(column)
 
 
 class RiskEvent(models.Model):
@@ -63,6 +67,8 @@ class RiskEvent(models.Model):
     model_version = models.IntegerField(null=True, blank=True)
     label = models.CharField(max_length=8, choices=Label.choices, blank=True, default="")
     label_source = models.CharField(max_length=16, blank=True)
+    # Months since January 1970 (UTC) of occurred_at: leads the entity indexes (trustdesk.risk.history).
+    month = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -73,34 +79,43 @@ class RiskEvent(models.Model):
             ("decide_cases", _("Can assign and decide risk review cases")),
         ]
         indexes = [
+            # Each entity index is led by the event's month, so a new event's entries land in the
+            # current month's part of each index however much history is stored (decision 0006);
+            # reads by entity name their months (trustdesk.risk.history).
             # With the type, a shopper's credit tally reads only this index, not each event's row.
-            models.Index(fields=["user", "occurred_at", "type"], name="risk_event_user_idx"),
-            models.Index(fields=["device", "occurred_at"]),
-            models.Index(fields=["ip", "occurred_at"]),
+            models.Index(fields=["month", "user", "occurred_at", "type"], name="risk_event_user_idx"),
+            models.Index(fields=["month", "device", "occurred_at"], name="risk_event_device_idx"),
+            models.Index(fields=["month", "ip", "occurred_at"], name="risk_event_ip_idx"),
             # Most events name no card, address, merchant or order (logins, payments, messages): these
             # indexes hold only the events that do, so an event writes fewer index pages. A query
             # reaches them only when it says the value is not empty (`present()`), since SQLite
             # does not infer that from `column = value`.
             models.Index(
-                fields=["payment_fingerprint", "occurred_at"],
+                fields=["month", "payment_fingerprint", "occurred_at"],
                 name="risk_event_card_idx",
                 condition=present("payment_fingerprint"),
             ),
             models.Index(
-                fields=["address", "occurred_at"], name="risk_event_address_idx", condition=present("address")
+                fields=["month", "address", "occurred_at"],
+                name="risk_event_address_idx",
+                condition=present("address"),
             ),
             models.Index(
-                fields=["merchant", "occurred_at"],
+                fields=["month", "merchant", "occurred_at"],
                 name="risk_event_merchant_idx",
                 condition=present("merchant"),
             ),
-            models.Index(fields=["order"], name="risk_event_order_idx", condition=present("order")),
+            models.Index(fields=["month", "order"], name="risk_event_order_idx", condition=present("order")),
             models.Index(fields=["type", "occurred_at"]),
         ]
         constraints = [models.UniqueConstraint(fields=["event_id"], name="risk_event_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.month = month_of(self.occurred_at)
+        super().save(*args, **kwargs)
 
 
 class FeatureCounter(models.Model):
