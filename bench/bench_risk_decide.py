@@ -49,6 +49,7 @@ from trustdesk.risk import decisions, features, ruleset  # noqa: E402
 from trustdesk.risk.engine import NO_LISTS  # noqa: E402
 from trustdesk.risk.events import Event, validate_one  # noqa: E402
 from trustdesk.risk.features.base import FEATURES  # noqa: E402
+from trustdesk.risk.history import month_of  # noqa: E402
 from trustdesk.risk.models import RiskEvent, naming  # noqa: E402
 
 settings.DEBUG = False
@@ -124,10 +125,12 @@ def naive_features(event: Event) -> dict[str, float]:
         if not all(getattr(event, p) for p in spec.entity):
             values[spec.name] = 0
             continue
-        # naming(): in the form that reaches the partial indexes, so the baseline keeps its indexes.
+        # naming(): in the form that reaches the entity indexes (led by the month, most of them
+        # partial), so the baseline keeps its indexes.
+        since = event.occurred_at - timedelta(seconds=spec.seconds)
+        months = list(range(month_of(since), month_of(event.occurred_at) + 1))
         rows = RiskEvent.objects.filter(
-            *(naming(p, getattr(event, p)) for p in spec.entity),
-            occurred_at__gte=event.occurred_at - timedelta(seconds=spec.seconds),
+            *(naming(p, getattr(event, p), months) for p in spec.entity), occurred_at__gte=since
         )
         if spec.types != {"*"}:
             rows = rows.filter(type__in=spec.types)
