@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import random
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -169,13 +170,31 @@ def naive_decide(event: Event) -> None:
         )
 
 
-def measure(label: str, fn, items, per_call: int = 1) -> tuple[float, float]:
+def log_written() -> int:
+    """Bytes written to the database's log so far: PostgreSQL's WAL position, SQLite's log pages since
+    the log last started over (times the page size). Unlike the time, what a batch writes does not
+    depend on what else the machine is doing."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+            return int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA page_size")
+        page = cursor.fetchone()[0]
+    return connection.log_index.pages_written() * page if connection.log_index else 0
+
+
+def measure(label: str, fn, items, per_call: int = 1, logged: list[int] | None = None) -> tuple[float, float]:
+    """Rate and p99 of fn over items; with `logged`, also what each call wrote to the log (a call
+    during which SQLite's log started over is left out)."""
     latencies = []
     start = time.perf_counter()
     for item in items:
+        before = log_written() if logged is not None else 0
         t0 = time.perf_counter()
         fn(item)
         latencies.append(time.perf_counter() - t0)
+        if logged is not None and (after := log_written()) >= before:
+            logged.append(after - before)
     elapsed = time.perf_counter() - start
     latencies.sort()
     rate = len(items) * per_call / elapsed
@@ -189,6 +208,10 @@ def use_backend(name: str) -> None:
     settings.REDIS_URL = os.environ.get("REDIS_URL", "") if name == "redis" else ""
 
 
+# Bytes each Redis batch wrote to the database's log, by history size.
+LOGGED: dict[str, list[int]] = {}
+
+
 def decide_runs(names: list[str], n: int, rng: random.Random, tag: str) -> dict[str, tuple[float, float]]:
     results = {}
     for name in names:
@@ -199,9 +222,12 @@ def decide_runs(names: list[str], n: int, rng: random.Random, tag: str) -> dict[
         )
         events = [make_event(i, rng, f"{name}-{tag}-b") for i in range(n)]
         batches = [events[i : i + 500] for i in range(0, len(events), 500)]
+        logged = LOGGED.setdefault(tag, []) if name == "redis" else None
         results[f"{name} batch"] = measure(
-            f"decide() batches of 500 [{name}], {tag}", decisions.decide, batches, per_call=500
+            f"decide() batches of 500 [{name}], {tag}", decisions.decide, batches, per_call=500, logged=logged
         )
+        if logged:
+            print(f"  log written per batch [{name}], {tag}: median {statistics.median(logged) / 1e6:.2f} MB")
     return results
 
 
@@ -241,6 +267,10 @@ def main() -> None:
     for key in at_small:
         ratio = at_large[key][1] / at_small[key][1]
         print(f"flat cost, decide() {key}: p99 at {large:,} / p99 at {small:,} = {ratio:.2f} (target ≤ 1.2)")
+    small_log, large_log = LOGGED.get(f"{small:,} stored"), LOGGED.get(f"{large:,} stored")
+    if small_log and large_log:
+        ratio = statistics.median(large_log) / statistics.median(small_log)
+        print(f"log written per Redis batch: median at {large:,} / median at {small:,} = {ratio:.2f}")
     use_backend("database")
     naive_more = [make_event(i, rng, "naive-large") for i in range(len(naive_events))]
     naive_large = measure(f"baseline: naive ORM COUNTs, {large:,} stored", naive_decide, naive_more)

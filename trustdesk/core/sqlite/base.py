@@ -144,18 +144,26 @@ class LogIndex:
         self._fd: int | None = None
 
     def pages_not_copied(self) -> int:
+        written, copied = self._counts()
+        return written - copied
+
+    def pages_written(self) -> int:
+        """Pages in the log since it last started over (bench_risk_decide counts a batch's)."""
+        return self._counts()[0]
+
+    def _counts(self) -> tuple[int, int]:
         # Read without SQLite's locks: a count caught mid-update only moves a copy by one commit.
         try:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_RDONLY)
             header = os.pread(self._fd, _LAST_COPIED_AT + 4, 0)
         except OSError:
-            return 0
+            return 0, 0
         if len(header) < _LAST_COPIED_AT + 4:
-            return 0
+            return 0, 0
         (written,) = struct.unpack_from("=I", header, _LAST_WRITTEN_AT)
         (copied,) = struct.unpack_from("=I", header, _LAST_COPIED_AT)
-        return written - copied
+        return written, copied
 
     def close(self) -> None:
         if self._fd is not None:
