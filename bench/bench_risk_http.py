@@ -50,6 +50,7 @@ import django
 django.setup()
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cpu_meter import CpuMeter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
@@ -157,6 +158,7 @@ def main() -> None:
     )
     rng = random.Random(4)
     server = start_server(port)
+    meter = CpuMeter(server.pid, database=connection.vendor == "postgresql", redis=bool(settings.REDIS_URL))
     try:
         warm = [
             request("POST", "/api/v1/events", bearer, json.dumps(event_body(i, rng, "w")).encode())
@@ -164,19 +166,22 @@ def main() -> None:
         ]
         load(port, warm, 8)
         bodies = [json.dumps(event_body(i, rng, "s")).encode() for i in range(singles)]
-        elapsed, latencies, failures = load(
-            port, [request("POST", "/api/v1/events", bearer, b) for b in bodies], 8
-        )
+        payloads = [request("POST", "/api/v1/events", bearer, b) for b in bodies]
+        meter.start()
+        elapsed, latencies, failures = load(port, payloads, 8)
+        used = meter.stop(singles)
         single_rate, single_p99 = report(
             "POST /events, single events (8 connections)", singles, elapsed, latencies, failures
         )
+        print(used.report(target_rate=1500))
         batch_bodies = [
             json.dumps({"events": [event_body(b * 500 + i, rng, "b") for i in range(500)]}).encode()
             for b in range(batches)
         ]
-        elapsed, latencies, failures = load(
-            port, [request("POST", "/api/v1/events", bearer, b) for b in batch_bodies], 2
-        )
+        payloads = [request("POST", "/api/v1/events", bearer, b) for b in batch_bodies]
+        meter.start()
+        elapsed, latencies, failures = load(port, payloads, 2)
+        used = meter.stop(batches * 500)
         batch_rate, _ = report(
             "POST /events, batches of 500 (2 connections; p = per batch)",
             batches * 500,
@@ -184,15 +189,21 @@ def main() -> None:
             latencies,
             failures,
         )
+        print(used.report(target_rate=20_000))
         reads = [request("GET", f"/api/v1/events/s-{rng.randrange(singles)}", bearer) for _ in range(singles)]
+        meter.start()
         elapsed, latencies, failures = load(port, reads, 8)
+        used = meter.stop(singles)
         read_rate, _ = report(
             "baseline: GET /events/{id} (8 connections)", singles, elapsed, latencies, failures
         )
+        print(used.report().replace("decide", "answer"))
         # The stack's floor: the same POST without a token, refused (401) before any statement or
         # Redis call — what the server, Django and Ninja cost a request by themselves.
         refused = [request("POST", "/api/v1/events", "", bodies[i]) for i in range(singles)]
+        meter.start()
         elapsed, latencies, failures = load(port, refused, 8)
+        used = meter.stop(singles)
         floor_rate, _ = report(
             "floor: POST /events refused, no token (8 connections)",
             singles,
@@ -200,6 +211,7 @@ def main() -> None:
             latencies,
             [f for f in failures if " 401 " not in f],
         )
+        print(used.report().replace("decide", "answer"))
     finally:
         server.terminate()
         server.wait(timeout=30)
