@@ -1,5 +1,5 @@
-"""Where the CPU of one benchmark phase went, per event and by process: the server's processes (its
-workers and the decider), PostgreSQL's, Redis's, the load generator (this process) and the rest of
+"""Where the CPU of one benchmark phase went, per event and by process: the server's web processes,
+its decider (SQLite), PostgreSQL's, Redis's, the load generator (this process) and the rest of
 the machine.
 
 The sum tells what a target costs on this machine: at C µs of CPU per event, N cores can decide at
@@ -24,6 +24,13 @@ def _cpu(process: psutil.Process) -> float:
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return 0.0
     return float(times.user + times.system)
+
+
+def _is_decider(process: psutil.Process) -> bool:
+    try:
+        return "decider" in process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
 def _machine_busy() -> float:
@@ -66,9 +73,12 @@ class CpuMeter:
     def _processes(self) -> dict[str, list[psutil.Process]]:
         server = psutil.Process(self.server_pid)
         found: dict[str, list[psutil.Process]] = {
-            "server": [server, *server.children(recursive=True)],
+            "web": [],
+            "decider": [],
             "load generator": [psutil.Process()],
         }
+        for process in [server, *server.children(recursive=True)]:
+            found["decider" if _is_decider(process) else "web"].append(process)
         for name, names in self.named.items():
             found[name] = [p for p in psutil.process_iter(["name"]) if p.info["name"] in names]
         return found
@@ -85,7 +95,7 @@ class CpuMeter:
         after = self._sample()
         busy = _machine_busy() - self._busy
         wall = time.monotonic() - self._wall
-        seconds: dict[str, float] = dict.fromkeys(["server", *self.named, "load generator"], 0.0)
+        seconds: dict[str, float] = dict.fromkeys(["web", "decider", *self.named, "load generator"], 0.0)
         for pid, (part, cpu) in after.items():
             # A process started during the phase counts whole; one that ended during it is lost.
             seconds[part] += cpu - self._before.get(pid, (part, 0.0))[1]

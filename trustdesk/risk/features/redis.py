@@ -174,6 +174,14 @@ class RedisBackend:
                 conn.disconnect()
             pool.release(conn)
 
+    def recount(self, events: Sequence[Event]) -> int:
+        """Count stored events read back (trustdesk.risk.recount), each unless already counted; returns
+        how many were counted now. The same calls as deciding them, whose replies say per event
+        whether it was new."""
+        entries = [self._entry(event, touches(event)) for event in events]
+        chunks = (orjson.dumps(entries[start : start + CHUNK]) for start in range(0, len(entries), CHUNK))
+        return sum(answer.startswith(b"1") for reply in self._call(chunks) for answer in reply.split(b";"))
+
     def forget_seen(self, event_id: str) -> None:
         """Undo the seen-mark of an event whose decision could not be stored, so a resend counts."""
         self.client.delete(f"{self.prefix}seen:{event_id}")

@@ -1,4 +1,5 @@
-"""`trustdesk risk train | models | check-rule`: the risk model and rules from the command line."""
+"""`trustdesk risk train | models | check-rule | recount`: the risk model, rules and Redis's counters from
+the command line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from trustdesk.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Train the risk model on labelled outcomes, list model versions, or check a rule condition."
+    help = (
+        "Train the risk model on labelled outcomes, list model versions, check a rule condition, or "
+        "count the stored events into Redis's velocity counters again."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -20,6 +24,11 @@ class Command(BaseCommand):
         sub.add_parser("models", help="list model versions and their held-out metrics")
         check = sub.add_parser("check-rule", help="check a CEL condition's syntax and types")
         check.add_argument("condition")
+        sub.add_parser(
+            "recount",
+            help="count the last 7 days' stored events into Redis's velocity counters, each unless "
+            "already counted (after Redis lost its data, or when starting to use Redis)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from trustdesk.risk import ml, ruleset
@@ -39,8 +48,31 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"v{model.version} {model.trained_at:%Y-%m-%d %H:%M} {model.metrics} {flag}"
                     )
-            else:
+            elif options["action"] == "check-rule":
                 ruleset.check_condition(options["condition"])
                 self.stdout.write("ok")
+            else:
+                self._recount()
         except DomainError as exc:
             raise CommandError(exc.message) from None
+
+    def _recount(self) -> None:
+        import redis
+
+        from trustdesk.risk.recount import Recounted, recount
+
+        shown = [0]
+
+        def progress(so_far: Recounted) -> None:
+            if so_far.read - shown[0] >= 100_000:
+                shown[0] = so_far.read
+                self.stderr.write(f"… {so_far.read:,} read, {so_far.counted:,} counted")
+
+        try:
+            done = recount(progress=progress)
+        except redis.RedisError as exc:
+            raise CommandError(f"Redis did not answer: {exc}") from None
+        self.stdout.write(
+            f"{done.read:,} stored events since {done.since:%Y-%m-%d %H:%M %Z} read; {done.counted:,} "
+            f"counted now, {done.read - done.counted:,} already counted"
+        )
