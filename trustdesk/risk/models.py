@@ -306,6 +306,7 @@ class AlertKind(models.TextChoices):
     CARD_TESTING = "card_testing", _("Card testing")
     ACCOUNT_TAKEOVER = "account_takeover", _("Account takeover")
     REFUND_ABUSE = "refund_abuse", _("Refund abuse")
+    COUNTERS_RECOUNTED = "counters_recounted", _("Velocity counters lost and recounted")
 
 
 class Alert(models.Model):

@@ -1,4 +1,5 @@
-"""Periodic risk work for `trustdesk worker`: forget expired list entries and old feature counters."""
+"""Periodic risk work for `trustdesk worker`: forget expired list entries and old feature counters, and
+recount the stored events into Redis after it lost its counters."""
 
 from __future__ import annotations
 
@@ -18,7 +19,17 @@ class RiskHousekeeping:
             return lists.prune_expired(now) + backend().prune(int(now.timestamp()))
 
 
+class CounterRecount:
+    name = "risk-recount"
+
+    def run_once(self, now: datetime, batch_size: int) -> int:
+        from trustdesk.risk import recount
+
+        return recount.sweep(now, batch_size)
+
+
 def register_all() -> None:
     from trustdesk.core import worker
 
     worker.register(RiskHousekeeping())
+    worker.register(CounterRecount())

@@ -182,6 +182,10 @@ class RedisBackend:
         chunks = (orjson.dumps(entries[start : start + CHUNK]) for start in range(0, len(entries), CHUNK))
         return sum(answer.startswith(b"1") for reply in self._call(chunks) for answer in reply.split(b";"))
 
+    def key(self, name: str) -> str:
+        """A key of this backend's own, beside the counters (trustdesk.risk.recount's marks)."""
+        return f"{self.prefix}{name}"
+
     def forget_seen(self, event_id: str) -> None:
         """Undo the seen-mark of an event whose decision could not be stored, so a resend counts."""
         self.client.delete(f"{self.prefix}seen:{event_id}")

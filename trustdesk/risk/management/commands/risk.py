@@ -69,7 +69,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"… {so_far.read:,} read, {so_far.counted:,} counted")
 
         try:
-            done = recount(progress=progress)
+            done = recount(actor=Actor.system("cli"), progress=progress)
         except redis.RedisError as exc:
             raise CommandError(f"Redis did not answer: {exc}") from None
         self.stdout.write(
