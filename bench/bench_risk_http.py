@@ -16,6 +16,7 @@ On PostgreSQL + Redis (a scratch database; everything in it is deleted):
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import random
@@ -144,6 +145,35 @@ def report(
     return rate, p99
 
 
+def direct_cpu(bearer: str, calls: list[tuple[str, str, bytes]]) -> float:
+    """This process's CPU per request (µs), calling the server's WSGI application directly."""
+    from trustdesk.wsgi import application
+
+    def call(method: str, path: str, body: bytes) -> None:
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+        }
+        if bearer:
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
+        b"".join(application(environ, lambda status, headers: None))
+
+    for method, path, body in calls[:200]:  # warm
+        call(method, path, body)
+    started = time.process_time()
+    for method, path, body in calls:
+        call(method, path, body)
+    return (time.process_time() - started) / len(calls) * 1e6
+
+
 def main() -> None:
     singles = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
     batches = int(sys.argv[2]) if len(sys.argv) > 2 else 80
@@ -215,6 +245,16 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # The same reads and refusals through the WSGI application called in this process: what the
+    # request costs without the HTTP server, its sockets and its hand-over to Python.
+    direct_read = direct_cpu(
+        bearer, [("GET", f"/api/v1/events/s-{rng.randrange(singles)}", b"") for _ in range(2000)]
+    )
+    direct_floor = direct_cpu("", [("POST", "/api/v1/events", bodies[i]) for i in range(2000)])
+    print(
+        f"in-process, CPU per request: GET /events/{{id}} {direct_read:,.0f} µs, refused POST "
+        f"{direct_floor:,.0f} µs (over HTTP, the server's CPU per request is in the lines above)"
+    )
     print(
         f"single POST / baseline GET: {single_rate / read_rate:.2f}×; "
         f"batched / single: {batch_rate / single_rate:.1f}×; "
