@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import skip_or_fail
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from risk_fixtures import *  # noqa: F403 (fixtures)
@@ -184,7 +185,7 @@ def worker_pass(batch: int = 200) -> str:
     return out.getvalue().strip()
 
 
-def test_after_a_loss_a_worker_recounts_by_itself_and_tells_the_console(on_redis):
+def test_after_a_loss_a_worker_recounts_by_itself_and_tells_the_console(on_redis, staff_client):
     events = traffic("w", 80)
     decisions.decide(events)
     probes = [events[-1], events[-2], events[-3]]
@@ -199,6 +200,11 @@ def test_after_a_loss_a_worker_recounts_by_itself_and_tells_the_console(on_redis
     assert alert.evidence["events_read"] == 81 and alert.evidence["events_recounted"] == 80
     assert on_redis.client.get(on_redis.key(MARK)).startswith(b"counted:")
     assert worker_pass() == "handled risk-recount=0"
+    analyst = staff_client("analyst")
+    page = analyst.get("/risk/alerts/").content.decode()
+    assert "Velocity counters lost and recounted" in page and "events_recounted" in page
+    analyst.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "速度计数器丢失后已重新计数" in analyst.get("/risk/alerts/").content.decode()
 
 
 def test_a_recount_goes_on_pass_after_pass_and_past_a_killed_worker(on_redis):
