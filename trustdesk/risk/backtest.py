@@ -18,22 +18,14 @@ from trustdesk.risk.cel import compile_rules
 from trustdesk.risk.credit import TIERS
 from trustdesk.risk.engine import ENV, NO_LISTS
 from trustdesk.risk.features.base import empty_features
-from trustdesk.risk.models import Label, RiskEvent, RuleVersion
+from trustdesk.risk.models import ENTITY_COLUMNS, Label, RiskEvent, RuleVersion
 
 MAX_EVENTS = 200_000
 _FIELDS = [
     "event_id",
     "type",
     "occurred_at",
-    "user",
-    "device",
-    "ip",
-    "payment_fingerprint",
-    "address",
-    "email",
-    "merchant",
-    "order",
-    "listing",
+    *ENTITY_COLUMNS,
     "amount",
     "attrs",
     "features",
@@ -79,15 +71,7 @@ def stored_context(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         "event": {
             "type": row["type"],
-            "user": row["user"],
-            "device": row["device"],
-            "ip": row["ip"],
-            "payment_fingerprint": row["payment_fingerprint"],
-            "address": row["address"],
-            "email": row["email"],
-            "merchant": row["merchant"],
-            "order": row["order"],
-            "listing": row["listing"],
+            **{column: row[column] for column in ENTITY_COLUMNS},
             "amount": float(row["amount"] or 0),
             "previous_amount": float(attrs.get("previous_amount", 0)),
             "currency": attrs.get("currency", "CNY"),

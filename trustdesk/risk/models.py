@@ -25,6 +25,20 @@ class Label(models.TextChoices):
     LEGIT = "legit", _("Legitimate")
 
 
+# The entities an event can name: columns of the event table, and fields of risk.events.Event alike.
+ENTITY_COLUMNS = (
+    "user",
+    "device",
+    "ip",
+    "payment_fingerprint",
+    "address",
+    "email",
+    "merchant",
+    "order",
+    "listing",
+)
+
+
 def present(column: str) -> models.Q:
     """`column` names something: the condition of the event table's partial indexes."""
     return ~models.Q(**{column: ""})

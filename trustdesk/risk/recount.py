@@ -34,28 +34,13 @@ from trustdesk.risk.events import Event
 from trustdesk.risk.features import backend
 from trustdesk.risk.features.base import BUCKETS_PER_WINDOW, WINDOWS
 from trustdesk.risk.features.redis import RedisBackend
-from trustdesk.risk.models import Alert, AlertKind, RiskEvent
+from trustdesk.risk.models import ENTITY_COLUMNS, Alert, AlertKind, RiskEvent
 
 # The longest window and one bucket of it: an event older than that is in no window any more.
 HORIZON = timedelta(seconds=max(WINDOWS.values()) * (BUCKETS_PER_WINDOW + 1) // BUCKETS_PER_WINDOW)
 PAGE = 2000
 # What a counter needs of a stored event; text and attributes play no part in counting.
-_COLUMNS = (
-    "id",
-    "event_id",
-    "type",
-    "occurred_at",
-    "user",
-    "device",
-    "ip",
-    "payment_fingerprint",
-    "address",
-    "email",
-    "merchant",
-    "order",
-    "listing",
-    "amount",
-)
+_COLUMNS = ("id", "event_id", "type", "occurred_at", "amount", *ENTITY_COLUMNS)
 
 
 class NothingToRecount(Conflict):
@@ -107,22 +92,10 @@ def stored_since(
 
 
 def _event(row: tuple) -> Event:
-    (_, event_id, kind, at, user, device, ip, card, address, email, merchant, order, listing, amount) = row
+    _, event_id, kind, at, amount, *entities = row
+    named = dict(zip(ENTITY_COLUMNS, entities, strict=True))
     return Event(
-        id=event_id,
-        type=kind,
-        occurred_at=at,
-        user=user,
-        device=device,
-        ip=ip,
-        payment_fingerprint=card,
-        address=address,
-        email=email,
-        merchant=merchant,
-        order=order,
-        listing=listing,
-        amount=float(amount or 0),
-        amount_exact=amount,
+        id=event_id, type=kind, occurred_at=at, amount=float(amount or 0), amount_exact=amount, **named
     )
 
 
