@@ -6,11 +6,12 @@ public interfaces: HTTP for the API and console, services for the domain.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -35,6 +36,36 @@ VALID_RESIDENT_IDS = ["11010519491231002X", "330106198506121237", "1101011990030
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# The migration that installs the audit log's append-only triggers, reused so their SQL lives in one place.
+_AUDIT_TRIGGERS = importlib.import_module("trustdesk.audit.migrations.0002_append_only_triggers")
+
+
+def enforce_append_only_audit_log(enforced: bool) -> None:
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        _AUDIT_TRIGGERS.drop(None, editor)
+        if enforced:
+            _AUDIT_TRIGGERS.create(None, editor)
+
+
+@pytest.fixture
+def audit_log_append_only_again(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        enforce_append_only_audit_log(True)
+
+
+@pytest.fixture
+def committing_db(audit_log_append_only_again: None, transactional_db: None) -> Iterator[None]:
+    """pytest-django's transactional_db: what the test writes is committed (other connections see
+    it), and every table is emptied after the test. The audit log's triggers refuse to be emptied, as
+    they should, so they are lifted after the test, for the emptying only, and put back before
+    anything else runs."""
+    yield
+    enforce_append_only_audit_log(False)
 
 
 def run_cli(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:

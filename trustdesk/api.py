@@ -6,13 +6,18 @@ client can branch on `code` and show `message` to a person.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import redis
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from trustdesk.core.errors import DomainError
+
+log = logging.getLogger("trustdesk.api")
 
 api = NinjaAPI(
     title="trustdesk API",
@@ -68,6 +73,43 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", str(exc) or "no such object")
+
+
+# A store the request needs did not answer: 503 with Retry-After, as JSON like every other error, so
+# the client's retry logic can tell it from a bug (500). Risk events are safe to resend as they are:
+# an event Redis counted before the failure is marked seen there and not counted again, and one the
+# database did not commit is decided again. The logs name the error's kind and the path only: a
+# driver's message can quote the statement's values.
+RETRY_AFTER_SECONDS = 1
+
+
+def _unavailable(request: HttpRequest, code: str, message: str, exc: Exception) -> HttpResponse:
+    log.warning("%s on %s %s: %s", code, request.method, request.path, type(exc).__name__)
+    response = _error(request, 503, code, message)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@api.exception_handler(redis.RedisError)
+def on_redis_unavailable(request: HttpRequest, exc: redis.RedisError) -> HttpResponse:
+    return _unavailable(
+        request,
+        "counters_unavailable",
+        "the risk engine's counters (Redis) did not answer; nothing of this request was stored: "
+        "send it again (the same event ids count once)",
+        exc,
+    )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _unavailable(
+        request,
+        "database_unavailable",
+        "the database is unavailable or too busy to answer in time: send the request again",
+        exc,
+    )
 
 
 def _register_routers() -> None:

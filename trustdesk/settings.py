@@ -156,6 +156,11 @@ elif env_bool("DB_SERVER_SIDE_BINDING", True):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# A Redis that does not answer holds a request this long at most (a connection refused costs nothing),
+# then the API answers 503: without a bound, an unreachable host held every worker for the system's
+# TCP timeout, minutes, and with them the whole API.
+REDIS_TIMEOUT = env_int("TRUSTDESK_REDIS_TIMEOUT_MS", 2000) / 1000
+REDIS_CONNECT_TIMEOUT = env_int("TRUSTDESK_REDIS_CONNECT_TIMEOUT_MS", 500) / 1000
 # Parallel test workers share one Redis: each gets its own key prefix.
 CACHE_KEY_PREFIX = env_str("TRUSTDESK_CACHE_PREFIX", "td") + env_str("PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
@@ -164,6 +169,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
         }
     }
 else:

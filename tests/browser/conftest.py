@@ -12,7 +12,6 @@ Tests here use `live_server`: what they create is committed, and every table is 
 
 from __future__ import annotations
 
-import importlib
 import re
 import shutil
 import time
@@ -22,8 +21,8 @@ from typing import Any
 
 import pyotp
 import pytest
-from conftest import PASSWORD, skip_or_fail
-from django.db import connection, connections
+from conftest import PASSWORD, enforce_append_only_audit_log, skip_or_fail
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from trustdesk.accounts.models import User
@@ -39,8 +38,6 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 15_000
 
-# The migration that installs the audit log's append-only triggers, reused so their SQL lives in one place.
-_AUDIT_TRIGGERS = importlib.import_module("trustdesk.audit.migrations.0002_append_only_triggers")
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -51,29 +48,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
     return report
 
 
-def _enforce_append_only_audit_log(enforced: bool) -> None:
-    with connection.schema_editor() as editor:
-        _AUDIT_TRIGGERS.drop(None, editor)
-        if enforced:
-            _AUDIT_TRIGGERS.create(None, editor)
-
-
 @pytest.fixture
-def _audit_log_append_only_again(django_db_blocker: Any) -> Iterator[None]:
+def transactional_db(audit_log_append_only_again: None, transactional_db: None) -> Iterator[None]:
+    """pytest-django's transactional_db, which empties every table after the test, with the audit
+    log's triggers lifted for the emptying only (as `committing_db` in tests/conftest.py, under the
+    name `live_server` asks for)."""
     yield
-    with django_db_blocker.unblock():
-        _enforce_append_only_audit_log(True)
-
-
-@pytest.fixture
-def transactional_db(_audit_log_append_only_again: None, transactional_db: None) -> Iterator[None]:
-    """pytest-django's transactional_db, which empties every table after the test.
-
-    The audit log's triggers refuse to be emptied, as they should, so they are lifted after the
-    test, for the emptying only, and put back before anything else runs.
-    """
-    yield
-    _enforce_append_only_audit_log(False)
+    enforce_append_only_audit_log(False)
 
 
 @pytest.fixture(scope="package")

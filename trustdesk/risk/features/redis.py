@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from trustdesk.risk.features.base import BUCKETS_PER_WINDOW, FEATURES, Touch, empty_features, touches
 
@@ -107,8 +109,15 @@ class RedisBackend:
     name = "redis"
     in_database = False
 
-    def __init__(self, url: str, *, prefix: str) -> None:
-        self.client = redis.Redis.from_url(url)
+    def __init__(self, url: str, *, prefix: str, timeout: float = 2.0, connect_timeout: float = 0.5) -> None:
+        # One immediate retry on a fresh connection: a pooled connection that Redis closed (it
+        # restarted, or dropped idle clients) fails on its first use, and should not fail the request.
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 1),
+        )
         self.prefix = prefix
 
     def _entry(self, event: Event, found: list[Touch]) -> list[Any]:
@@ -158,11 +167,26 @@ class RedisBackend:
         # way, and a Redis restarted (or flushed) between two chunks cannot leave some of them unrun.
         pool = self.client.connection_pool
         conn = pool.get_connection()
+        sent: list[Any] = []
         unread = 0
         try:
-            for chunk in chunks:
-                conn.send_packed_command(conn.pack_command("EVAL", _SCRIPT, 0, SEEN_TTL, self.prefix, chunk))
-                unread += 1
+            try:
+                unread = self._send(conn, chunks, sent)
+                if not unread:
+                    return
+                first = conn.read_response()
+            except redis.ConnectionError:
+                # A connection Redis closed fails on first use: once more, on a fresh one, before any
+                # reply was handed on. Sending a chunk again is safe: the events it already counted
+                # are marked seen and are read, not counted, the second time.
+                conn.disconnect()
+                for command in sent:
+                    conn.send_packed_command(command)
+                unread = len(sent)
+                unread += self._send(conn, chunks, sent)
+                first = conn.read_response()
+            unread -= 1
+            yield first
             while unread:
                 reply = conn.read_response()
                 unread -= 1
@@ -173,6 +197,16 @@ class RedisBackend:
                 # is out of step with its replies, so it must not be reused.
                 conn.disconnect()
             pool.release(conn)
+
+    def _send(self, conn: Any, chunks: Iterable[bytes], sent: list[Any]) -> int:
+        """Send a script call per chunk, keeping each packed command in `sent`; returns how many."""
+        count = 0
+        for chunk in chunks:
+            command = conn.pack_command("EVAL", _SCRIPT, 0, SEEN_TTL, self.prefix, chunk)
+            sent.append(command)
+            conn.send_packed_command(command)
+            count += 1
+        return count
 
     def recount(self, events: Sequence[Event]) -> int:
         """Count stored events read back (trustdesk.risk.recount), each unless already counted; returns
