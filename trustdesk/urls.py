@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from trustdesk.api import api
+from trustdesk.core.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("trustdesk.accounts.urls")),
