@@ -11,8 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from trustdesk.accounts.roles import ALL_ROLES, ROLE_PERMISSIONS
 from trustdesk.accounts.scopes import SCOPES
 
-# Pages anyone may open: log-in and the two-factor steps redirect or render for the anonymous.
-PUBLIC_PREFIXES = ("accounts/", "i18n/", "api/", "public/")
+# Pages anyone may open: log-in and the two-factor steps redirect or render for the anonymous; the
+# load balancer's health check answers without a login (tests/test_health.py).
+PUBLIC_PREFIXES = ("accounts/", "i18n/", "api/", "public/", "healthz")
 
 
 def _console_paths() -> list[tuple[str, str]]:
