@@ -1,4 +1,5 @@
-"""Fixtures for the risk tests: a clean feature backend per test and a quick way to add rules."""
+"""Fixtures for the risk tests: a clean feature backend per test, a quick way to add rules, and an order
+event as the marketplace sends it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from trustdesk.core.actors import Actor
 
 ANALYST = Actor.system("tests")
-__all__ = ["ANALYST", "clean_risk_state", "risk_rule"]
+__all__ = ["ANALYST", "clean_risk_state", "order", "risk_rule"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +42,18 @@ def risk_rule(db: Any) -> Callable[..., Any]:
         return version
 
     return make
+
+
+def order(event_id: str, user: str = "u-1", amount: str = "100.00", **extra: Any) -> dict[str, Any]:
+    """An order.created event's JSON, on one device, address and merchant unless told otherwise."""
+    return {
+        "id": event_id,
+        "type": "order.created",
+        "user": user,
+        "order": f"o-{event_id}",
+        "merchant": "m-1",
+        "amount": amount,
+        "device": "dev-1",
+        "ip": "10.0.0.1",
+        **extra,
+    }

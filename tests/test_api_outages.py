@@ -9,24 +9,12 @@ import threading
 import pytest
 from conftest import skip_or_fail
 from django.db import connection
+from risk_fixtures import order
 
 from trustdesk.risk.features import backend
 from trustdesk.risk.models import RiskEvent
 
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-def order(event_id: str, user: str = "u-1") -> dict:
-    return {
-        "id": event_id,
-        "type": "order.created",
-        "user": user,
-        "order": f"o-{event_id}",
-        "merchant": "m-1",
-        "amount": "10.00",
-        "device": "dev-1",
-        "ip": "10.0.0.1",
-    }
 
 
 def post_raw(api, body):

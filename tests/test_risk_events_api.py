@@ -9,22 +9,9 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from risk_fixtures import *  # noqa: F403 (fixtures)
+from risk_fixtures import order
 
 from trustdesk.risk.models import FeatureCounter, RiskEvent, RuleHitDaily
-
-
-def order(event_id: str, user: str = "u-1", amount: str = "100.00", **extra):
-    return {
-        "id": event_id,
-        "type": "order.created",
-        "user": user,
-        "order": f"o-{event_id}",
-        "merchant": "m-1",
-        "amount": amount,
-        "device": "dev-1",
-        "ip": "10.0.0.1",
-        **extra,
-    }
 
 
 def test_a_single_event_gets_a_decision(api):
