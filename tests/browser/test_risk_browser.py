@@ -6,26 +6,18 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 from risk_fixtures import *  # noqa: F403 (fixtures)
+from risk_fixtures import order
 
 from trustdesk.risk.models import Label, RiskEvent, RuleVersion
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def order(event_id: str, amount: str, user: str = "u-1") -> dict[str, str]:
-    return {
-        "id": event_id,
-        "type": "order.created",
-        "user": user,
-        "order": f"o-{event_id}",
-        "merchant": "m-1",
-        "amount": amount,
-    }
-
-
 def test_an_analyst_writes_backtests_shadows_and_activates_a_rule(page, live_server, log_in, make_user, api):
     history = {
-        "events": [order(f"h-{i}", a, f"u-{i}") for i, a in enumerate(["20", "900", "1200", "35", "650"])]
+        "events": [
+            order(f"h-{i}", user=f"u-{i}", amount=a) for i, a in enumerate(["20", "900", "1200", "35", "650"])
+        ]
     }
     assert api.post("/events", history)[0] == 200
     RiskEvent.objects.filter(event_id__in=["h-1", "h-2"]).update(label=Label.FRAUD)
@@ -61,7 +53,7 @@ def test_an_analyst_writes_backtests_shadows_and_activates_a_rule(page, live_ser
     with page.expect_navigation():
         page.get_by_role("button", name="Shadow").click()
     expect(page.get_by_test_id("status")).to_have_text("Shadow")
-    shadowed = api.post("/events", order("s-1", "800"))[1]
+    shadowed = api.post("/events", order("s-1", amount="800"))[1]
     assert shadowed["decision"] == "allow" and shadowed["rule_hits"] == []
     assert RiskEvent.objects.get(event_id="s-1").shadow_hits == ["large-orders@v1"]
     page.reload()
@@ -70,7 +62,7 @@ def test_an_analyst_writes_backtests_shadows_and_activates_a_rule(page, live_ser
     with page.expect_navigation():
         page.get_by_role("button", name="Activate").click()
     expect(page.get_by_test_id("status")).to_have_text("Active")
-    acted = api.post("/events", order("a-1", "800"))[1]
+    acted = api.post("/events", order("a-1", amount="800"))[1]
     assert acted["decision"] == "review" and acted["rule_hits"] == ["large-orders@v1"]
     page.reload()
     expect(page.get_by_test_id("total-hits")).to_have_text("2")
