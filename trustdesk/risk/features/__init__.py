@@ -22,12 +22,7 @@ def _backend_for(redis_url: str) -> FeatureBackend:
     if redis_url:
         from trustdesk.risk.features.redis import RedisBackend
 
-        return RedisBackend(
-            redis_url,
-            prefix=f"{settings.CACHE_KEY_PREFIX}:risk:",
-            timeout=settings.REDIS_TIMEOUT,
-            connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
-        )
+        return RedisBackend(redis_url, prefix=f"{settings.CACHE_KEY_PREFIX}:risk:")
     from trustdesk.risk.features.db import DatabaseBackend
 
     return DatabaseBackend()

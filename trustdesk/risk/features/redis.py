@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis
+from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -109,13 +110,14 @@ class RedisBackend:
     name = "redis"
     in_database = False
 
-    def __init__(self, url: str, *, prefix: str, timeout: float = 2.0, connect_timeout: float = 0.5) -> None:
-        # One immediate retry on a fresh connection: a pooled connection that Redis closed (it
-        # restarted, or dropped idle clients) fails on its first use, and should not fail the request.
+    def __init__(self, url: str, *, prefix: str) -> None:
+        # Timeouts from the settings (TRUSTDESK_REDIS_TIMEOUT_MS), as the cache's. One immediate retry
+        # on a fresh connection: a pooled connection that Redis closed (it restarted, or dropped idle
+        # clients) fails on its first use, and should not fail the request.
         self.client = redis.Redis.from_url(
             url,
-            socket_timeout=timeout,
-            socket_connect_timeout=connect_timeout,
+            socket_timeout=settings.REDIS_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
             retry=Retry(NoBackoff(), 1),
         )
         self.prefix = prefix
